@@ -1,0 +1,184 @@
+//! The one place that maps a path to a [`FileKind`], by path only (never by content).
+//! Files of kind [`FileKind::Other`] are never opened.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::sync::OnceLock;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    DjangoMigration,
+    DjangoSettings,
+    OdooManifest,
+    OdooAccessCsv,
+    Python,
+    Dockerfile,
+    DockerIgnore,
+    GitIgnore,
+    Compose,
+    GithubWorkflow,
+    Yaml,
+    Requirements,
+    PyProject,
+    Toml,
+    Xml,
+    Csv,
+    Rust,
+    Other,
+}
+
+/// How a kind writes line comments, for inline suppressions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommentSyntax {
+    Hash,
+    DoubleSlash,
+    None,
+}
+
+impl FileKind {
+    pub fn comment_syntax(self) -> CommentSyntax {
+        use FileKind::*;
+        match self {
+            DjangoMigration | DjangoSettings | OdooManifest | Python | Dockerfile
+            | DockerIgnore | GitIgnore | Compose | GithubWorkflow | Yaml | Requirements
+            | PyProject | Toml => CommentSyntax::Hash,
+            Rust => CommentSyntax::DoubleSlash,
+            OdooAccessCsv | Xml | Csv | Other => CommentSyntax::None,
+        }
+    }
+
+    /// Every kind that is parsed as YAML.
+    pub fn is_yaml(self) -> bool {
+        matches!(
+            self,
+            FileKind::Compose | FileKind::GithubWorkflow | FileKind::Yaml
+        )
+    }
+
+    /// Every kind that is parsed as Python.
+    pub fn is_python(self) -> bool {
+        matches!(
+            self,
+            FileKind::Python
+                | FileKind::DjangoMigration
+                | FileKind::DjangoSettings
+                | FileKind::OdooManifest
+        )
+    }
+}
+
+/// Ordered: the first pattern that matches decides. Patterns match the path relative to
+/// the scan root with `/` separators.
+const TABLE: &[(&str, FileKind)] = &[
+    ("**/migrations/__init__.py", FileKind::Python),
+    ("**/migrations/*.py", FileKind::DjangoMigration),
+    ("**/settings.py", FileKind::DjangoSettings),
+    ("**/settings/*.py", FileKind::DjangoSettings),
+    ("**/__manifest__.py", FileKind::OdooManifest),
+    ("**/__openerp__.py", FileKind::OdooManifest),
+    ("**/ir.model.access.csv", FileKind::OdooAccessCsv),
+    ("**/*.{py,pyi}", FileKind::Python),
+    ("**/{Dockerfile,Containerfile}", FileKind::Dockerfile),
+    ("**/{Dockerfile,Containerfile}.*", FileKind::Dockerfile),
+    (
+        "**/*.{Dockerfile,dockerfile,Containerfile}",
+        FileKind::Dockerfile,
+    ),
+    ("**/.dockerignore", FileKind::DockerIgnore),
+    ("**/*.dockerignore", FileKind::DockerIgnore),
+    ("**/.gitignore", FileKind::GitIgnore),
+    ("**/{docker-compose,compose}*.{yml,yaml}", FileKind::Compose),
+    (".github/workflows/*.{yml,yaml}", FileKind::GithubWorkflow),
+    ("**/*.{yml,yaml}", FileKind::Yaml),
+    ("**/requirements*.{txt,in}", FileKind::Requirements),
+    ("**/requirements/*.{txt,in}", FileKind::Requirements),
+    ("**/pyproject.toml", FileKind::PyProject),
+    ("**/*.toml", FileKind::Toml),
+    ("**/*.xml", FileKind::Xml),
+    ("**/*.csv", FileKind::Csv),
+    ("**/*.rs", FileKind::Rust),
+];
+
+struct Classifier {
+    set: GlobSet,
+    kinds: Vec<FileKind>,
+}
+
+fn classifier() -> &'static Classifier {
+    static CLASSIFIER: OnceLock<Classifier> = OnceLock::new();
+    CLASSIFIER.get_or_init(|| {
+        let mut builder = GlobSetBuilder::new();
+        let mut kinds = Vec::new();
+        for (pattern, kind) in TABLE {
+            // The table is a compile-time constant checked by a unit test; a bad entry
+            // is skipped rather than aborting a user's run.
+            if let Ok(glob) = Glob::new(pattern) {
+                builder.add(glob);
+                kinds.push(*kind);
+            }
+        }
+        let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
+        Classifier { set, kinds }
+    })
+}
+
+/// The kind of the file at `rel_path` (relative to the scan root, `/` separators).
+pub fn classify(rel_path: &str) -> FileKind {
+    let c = classifier();
+    c.set
+        .matches(rel_path)
+        .into_iter()
+        .min()
+        .and_then(|i| c.kinds.get(i).copied())
+        .unwrap_or(FileKind::Other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_table_pattern_compiles() {
+        for (pattern, _) in TABLE {
+            assert!(Glob::new(pattern).is_ok(), "bad pattern {pattern}");
+        }
+        assert_eq!(classifier().kinds.len(), TABLE.len());
+    }
+
+    #[test]
+    fn classifies_by_path() {
+        use FileKind::*;
+        let cases = [
+            ("docker-compose.yml", Compose),
+            ("deploy/docker-compose.prod.yaml", Compose),
+            ("compose.yaml", Compose),
+            ("compose.override.yml", Compose),
+            ("config.yml", Yaml),
+            (".github/workflows/ci.yml", GithubWorkflow),
+            ("Dockerfile", Dockerfile),
+            ("docker/Dockerfile.prod", Dockerfile),
+            ("web.Dockerfile", Dockerfile),
+            ("Containerfile", Dockerfile),
+            (".dockerignore", DockerIgnore),
+            ("app/.gitignore", GitIgnore),
+            ("apps/auth/migrations/0001_initial.py", DjangoMigration),
+            ("apps/auth/migrations/__init__.py", Python),
+            ("config/settings.py", DjangoSettings),
+            ("config/settings/production.py", DjangoSettings),
+            ("school/__manifest__.py", OdooManifest),
+            ("school/security/ir.model.access.csv", OdooAccessCsv),
+            ("school/models/student.py", Python),
+            ("requirements.txt", Requirements),
+            ("requirements/production.txt", Requirements),
+            ("pyproject.toml", PyProject),
+            ("rules/docker.toml", Toml),
+            ("school/views/student.xml", Xml),
+            ("src/main.rs", Rust),
+            ("README.md", Other),
+            ("Dockerfile.md.bak/x", Other),
+        ];
+        for (path, kind) in cases {
+            assert_eq!(classify(path), kind, "{path}");
+        }
+    }
+}

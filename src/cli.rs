@@ -1,0 +1,310 @@
+//! The command line. Exit codes: 0 nothing at or above `--fail-on`, 1 findings, 2 the
+//! tool could not do its job (bad arguments, bad configuration, unreadable path).
+
+use crate::config::{self, CliOverrides, FailOn, Settings};
+use crate::engine;
+use crate::error::ToolError;
+use crate::render::{self, Format, Outcome, PrettyOptions};
+use crate::rules;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+const EXIT_CODES: &str = "Exit codes:\n  0  nothing at or above --fail-on\n  1  findings at or above --fail-on\n  2  guardrail could not do its job (bad arguments, bad configuration, unreadable path)";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "guardrail",
+    version,
+    about = "Stops deploy-breaking mistakes in Django, Odoo and Docker repositories before merge.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check one or more paths (directories or files).
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// List every rule: code, slug, severity, summary.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+    },
+    /// Print the documentation of a rule, by code or slug.
+    Explain {
+        /// A code (GR501) or slug (compose/obsolete-version-key).
+        rule: String,
+    },
+    /// Write a commented default guardrail.toml (never overwrites one).
+    Init {
+        /// The directory to write it in.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+    /// The README's rule table.
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Directories or files to check.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Pretty)]
+    pub format: Format,
+    /// The lowest severity that makes the exit code 1 [default: error, or the config's].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Rules to run: codes, code prefixes, slugs or families, comma-separated
+    /// (replaces the config's `select`).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+    /// Rules not to run (replaces the config's `ignore`).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Option<Vec<String>>,
+    /// Configuration file [default: guardrail.toml, else [tool.guardrail] in pyproject.toml].
+    #[arg(long, conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Colour in pretty output (NO_COLOR is honoured in auto).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print findings only: no summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Worker threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match dispatch(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("{:?}", miette::Report::new(e));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<u8, ToolError> {
+    match cli.command {
+        Command::Check(args) => check(&args),
+        Command::Rules { format } => {
+            print_stdout(&rules_listing(format));
+            Ok(0)
+        }
+        Command::Explain { rule } => match rules::find(&rule) {
+            Some(r) => {
+                let m = r.meta();
+                print_stdout(&format!(
+                    "# {} {}\n\nSeverity: {}. {}.\n\n{}\n",
+                    m.code,
+                    m.slug,
+                    m.severity,
+                    m.summary,
+                    m.doc_text()
+                ));
+                Ok(0)
+            }
+            None => Err(ToolError::Usage(format!(
+                "no rule `{rule}`; `guardrail rules` lists them"
+            ))),
+        },
+        Command::Init { path } => {
+            let target = path.join(config::CONFIG_FILE);
+            let display = target.display().to_string();
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&target);
+            match file {
+                Ok(mut f) => {
+                    f.write_all(config::DEFAULT_CONFIG.as_bytes())
+                        .map_err(|source| ToolError::Write {
+                            path: display.clone(),
+                            source,
+                        })?;
+                    println!("wrote {display}");
+                    Ok(0)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(ToolError::Usage(
+                    format!("{display} already exists; guardrail init never overwrites it"),
+                )),
+                Err(source) => Err(ToolError::Write {
+                    path: display,
+                    source,
+                }),
+            }
+        }
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<u8, ToolError> {
+    let started = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()
+        .map_err(|e| ToolError::Usage(format!("cannot start worker threads: {e}")))?;
+    let overrides = CliOverrides {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        fail_on: args.fail_on,
+    };
+    let mut reports = Vec::new();
+    let mut fail_on = FailOn::Error;
+    for path in &args.paths {
+        let root_for_config = if path.is_file() {
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), PathBuf::from)
+        } else {
+            path.clone()
+        };
+        let loaded = if args.no_config {
+            None
+        } else {
+            config::load(&root_for_config, args.config.as_deref())?
+        };
+        let settings = Settings::resolve(loaded.as_ref(), &overrides)?;
+        fail_on = settings.fail_on;
+        let report = pool.install(|| engine::check(path, &settings))?;
+        reports.push(report);
+    }
+    let outcome = Outcome {
+        reports,
+        elapsed: started.elapsed(),
+    };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    };
+    let pretty = PrettyOptions {
+        color,
+        width: 100,
+        summary: !args.quiet,
+    };
+    let text = render::render(args.format, &outcome, &pretty);
+    match &args.output {
+        Some(file) => {
+            std::fs::write(file, &text).map_err(|source| ToolError::Write {
+                path: file.display().to_string(),
+                source,
+            })?;
+            if !args.quiet {
+                eprintln!("{}", render::summary_line(&outcome));
+            }
+        }
+        None => {
+            print_stdout(&text);
+            if args.format == Format::Github && !args.quiet {
+                eprintln!("{}", render::summary_line(&outcome));
+            }
+        }
+    }
+    let failed = outcome
+        .reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter())
+        .any(|d| fail_on.fails(d.severity));
+    Ok(u8::from(failed))
+}
+
+/// Writes to stdout, ignoring a closed pipe (`guardrail rules | head`).
+fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+pub fn rules_listing(format: RulesFormat) -> String {
+    let all = rules::all();
+    match format {
+        RulesFormat::Table => {
+            let slug_w = all.iter().map(|r| r.meta().slug.len()).max().unwrap_or(4);
+            let mut out = format!(
+                "{:<6} {:<slug_w$} {:<8} SUMMARY\n",
+                "CODE", "RULE", "SEVERITY"
+            );
+            for r in all {
+                let m = r.meta();
+                out.push_str(&format!(
+                    "{:<6} {:<slug_w$} {:<8} {}\n",
+                    m.code,
+                    m.slug,
+                    m.severity.as_str(),
+                    m.summary
+                ));
+            }
+            out
+        }
+        RulesFormat::Json => {
+            let list: Vec<serde_json::Value> = all
+                .iter()
+                .map(|r| {
+                    let m = r.meta();
+                    serde_json::json!({
+                        "code": m.code,
+                        "rule": m.slug,
+                        "severity": m.severity.as_str(),
+                        "summary": m.summary,
+                        "kinds": m.kinds,
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        RulesFormat::Markdown => {
+            let mut out = String::from("| Code | Rule | Severity | Summary |\n|---|---|---|---|\n");
+            for r in all {
+                let m = r.meta();
+                out.push_str(&format!(
+                    "| {} | `{}` | {} | {} |\n",
+                    m.code,
+                    m.slug,
+                    m.severity.as_str(),
+                    m.summary.replace('|', "\\|")
+                ));
+            }
+            out
+        }
+    }
+}

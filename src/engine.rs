@@ -1,0 +1,200 @@
+//! The pipeline for one scan root: discover -> classify -> index -> check -> collect.
+//! Rendering and the exit code are the caller's.
+
+use crate::classify::{FileKind, classify};
+use crate::collect::collect;
+use crate::config::Settings;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::discover::{Discovered, discover};
+use crate::error::ToolError;
+use crate::index::{FileEntry, Index};
+use crate::rule::{FileContext, ProjectContext};
+use crate::rules::guardrail::skipped_file::SkippedFile;
+use crate::source::{RelPath, SourceFile};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub files_scanned: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Files not checked: skipped on read, unreadable, or symlinks not followed.
+    pub skipped: usize,
+    /// Findings removed by inline suppressions or per-path ignores.
+    pub suppressed: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, other: &Summary) {
+        self.files_scanned += other.files_scanned;
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.infos += other.infos;
+        self.skipped += other.skipped;
+        self.suppressed += other.suppressed;
+    }
+
+    pub fn count(&mut self, severity: Severity) {
+        match severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Info => self.infos += 1,
+        }
+    }
+}
+
+/// The findings of one scan root.
+#[derive(Debug)]
+pub struct Report {
+    /// The root as given, `/`-separated, without a leading `./`; "" for the current
+    /// directory. Prefixed to paths in outputs that are read against the checkout root
+    /// (pretty, GitHub, SARIF).
+    pub prefix: String,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text of every file a diagnostic points into.
+    pub sources: BTreeMap<RelPath, Arc<SourceFile>>,
+    pub summary: Summary,
+}
+
+impl Report {
+    pub fn display_path(&self, path: &RelPath) -> String {
+        if self.prefix.is_empty() {
+            path.to_string()
+        } else {
+            format!("{}/{}", self.prefix, path)
+        }
+    }
+}
+
+/// Scans one path (a directory, or a single file) with `settings`.
+pub fn check(target: &Path, settings: &Settings) -> Result<Report, ToolError> {
+    let meta = std::fs::metadata(target).map_err(|e| ToolError::Root {
+        path: target.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let (root, discovered) = if meta.is_dir() {
+        std::fs::read_dir(target).map_err(|e| ToolError::Root {
+            path: target.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let threads = rayon::current_num_threads();
+        (
+            target.to_path_buf(),
+            discover(target, &settings.exclude, threads),
+        )
+    } else {
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let discovered = Discovered {
+            files: vec![(RelPath::new(name), target.to_path_buf())],
+            ..Discovered::default()
+        };
+        (parent, discovered)
+    };
+
+    let index = Index::new(
+        discovered
+            .files
+            .into_iter()
+            .map(|(rel, abs)| {
+                let kind = classify(rel.as_str());
+                FileEntry::new(rel, abs, kind, settings.max_file_size)
+            })
+            .collect(),
+    );
+
+    let mut diagnostics = run_rules(&index, settings);
+    diagnostics.extend(index.failure_diagnostics());
+    for (path, message) in &discovered.errors {
+        diagnostics.push(
+            Diagnostic::new(
+                &SkippedFile::META,
+                path.clone(),
+                format!("could not be read during the walk: {message}"),
+            )
+            .severity(Severity::Warning)
+            .note("guardrail did not check what it could not read")
+            .help("fix the permissions, or exclude the path with `exclude` in guardrail.toml"),
+        );
+    }
+
+    let collected = collect(diagnostics, &index, settings);
+    let mut summary = Summary {
+        files_scanned: index.len(),
+        skipped: index.skipped_count() + discovered.symlinks + discovered.errors.len(),
+        suppressed: collected.suppressed,
+        ..Summary::default()
+    };
+    for d in &collected.diagnostics {
+        summary.count(d.severity);
+    }
+    Ok(Report {
+        prefix: display_prefix(target, &root, meta.is_dir()),
+        diagnostics: collected.diagnostics,
+        sources: collected.sources,
+        summary,
+    })
+}
+
+fn run_rules(index: &Index, settings: &Settings) -> Vec<Diagnostic> {
+    let kinds: BTreeSet<FileKind> = settings
+        .rules
+        .iter()
+        .flat_map(|r| r.meta().kinds.iter().copied())
+        .collect();
+    let mut out: Vec<Diagnostic> = index
+        .files()
+        .par_iter()
+        .filter(|f| kinds.contains(&f.kind))
+        .flat_map_iter(|file| {
+            let mut found = Vec::new();
+            let ctx = FileContext {
+                file,
+                index,
+                settings,
+            };
+            for rule in &settings.rules {
+                if rule.meta().kinds.contains(&file.kind) {
+                    rule.check_file(&ctx, &mut found);
+                }
+            }
+            found
+        })
+        .collect();
+    let project: Vec<Diagnostic> = settings
+        .rules
+        .par_iter()
+        .flat_map_iter(|rule| {
+            let mut found = Vec::new();
+            rule.check_project(&ProjectContext { index, settings }, &mut found);
+            found
+        })
+        .collect();
+    out.extend(project);
+    out
+}
+
+fn display_prefix(target: &Path, root: &Path, is_dir: bool) -> String {
+    let base = if is_dir { target } else { root };
+    let text = base.to_string_lossy().replace('\\', "/");
+    let mut text = text.as_str();
+    while let Some(rest) = text.strip_prefix("./") {
+        text = rest;
+    }
+    let text = text.trim_end_matches('/');
+    if text == "." {
+        String::new()
+    } else {
+        text.to_string()
+    }
+}

@@ -1,0 +1,214 @@
+//! The index: every discovered file with its kind, and lazily, at most once each, its
+//! text and its parsed forms. A load or parse failure is a value kept here and turned
+//! into exactly one diagnostic at the end of the run, whichever rules asked for the file.
+
+use crate::classify::FileKind;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules::guardrail::{parse_error::ParseError, skipped_file::SkippedFile};
+use crate::source::{RelPath, SourceFile, Span};
+use crate::yaml::{self, ParseFailure, YamlFile};
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+/// Bytes sniffed for a NUL to call a file binary (git and ripgrep do the same).
+const BINARY_SNIFF: usize = 8 * 1024;
+
+#[derive(Clone, Debug)]
+pub enum Loaded {
+    Text(Arc<SourceFile>),
+    Skipped { reason: String, severity: Severity },
+}
+
+#[derive(Debug)]
+pub struct FileEntry {
+    pub path: RelPath,
+    pub abs: PathBuf,
+    pub kind: FileKind,
+    max_size: u64,
+    source: OnceLock<Loaded>,
+    yaml: OnceLock<Result<YamlFile, ParseFailure>>,
+}
+
+impl FileEntry {
+    pub fn new(path: RelPath, abs: PathBuf, kind: FileKind, max_size: u64) -> Self {
+        Self {
+            path,
+            abs,
+            kind,
+            max_size,
+            source: OnceLock::new(),
+            yaml: OnceLock::new(),
+        }
+    }
+
+    /// The file's text, read on first use. `None` when it was skipped (binary,
+    /// non-UTF-8, too large, unreadable); the reason is reported once at the end.
+    pub fn source(&self) -> Option<&Arc<SourceFile>> {
+        match self.source.get_or_init(|| self.load()) {
+            Loaded::Text(source) => Some(source),
+            Loaded::Skipped { .. } => None,
+        }
+    }
+
+    /// Whether the text was read (by any rule) during this run.
+    pub fn loaded(&self) -> Option<&Loaded> {
+        self.source.get()
+    }
+
+    /// The file parsed as YAML, on first use. `None` when it could not be read or
+    /// parsed; the parse error is reported once at the end.
+    pub fn yaml(&self) -> Option<&YamlFile> {
+        let source = self.source()?;
+        self.yaml.get_or_init(|| yaml::parse(source)).as_ref().ok()
+    }
+
+    fn load(&self) -> Loaded {
+        let skipped = |reason: String, severity| Loaded::Skipped { reason, severity };
+        let file = match std::fs::File::open(&self.abs) {
+            Ok(f) => f,
+            Err(e) => return skipped(format!("could not be read: {e}"), Severity::Warning),
+        };
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if len > self.max_size {
+            return skipped(
+                format!(
+                    "is {} bytes, over the {}-byte limit (`max-file-size`)",
+                    len, self.max_size
+                ),
+                Severity::Info,
+            );
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        // Read at most one byte past the limit, in case the file grew since stat.
+        if let Err(e) = file.take(self.max_size + 1).read_to_end(&mut bytes) {
+            return skipped(format!("could not be read: {e}"), Severity::Warning);
+        }
+        if bytes.len() as u64 > self.max_size {
+            return skipped(
+                format!("is over the {}-byte limit (`max-file-size`)", self.max_size),
+                Severity::Info,
+            );
+        }
+        let sniff = bytes.get(..BINARY_SNIFF.min(bytes.len())).unwrap_or(&[]);
+        if sniff.contains(&0) {
+            return skipped("is binary (contains a NUL byte)".into(), Severity::Info);
+        }
+        let mut text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                return skipped(
+                    format!(
+                        "is not valid UTF-8 (first bad byte at offset {})",
+                        e.utf8_error().valid_up_to()
+                    ),
+                    Severity::Info,
+                );
+            }
+        };
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
+        Loaded::Text(Arc::new(SourceFile::new(self.path.clone(), text)))
+    }
+
+    /// The one diagnostic for a skipped file or a failed parse, if any.
+    fn failure_diagnostic(&self) -> Option<Diagnostic> {
+        if let Some(Loaded::Skipped { reason, severity }) = self.source.get() {
+            return Some(
+                Diagnostic::new(
+                    &SkippedFile::META,
+                    self.path.clone(),
+                    format!("file skipped: it {reason}"),
+                )
+                .severity(*severity)
+                .note("guardrail did not check this file, so a problem in it would go unreported")
+                .help(
+                    "convert it to UTF-8 text, raise `max-file-size`, or exclude it with \
+                     `exclude` in guardrail.toml",
+                ),
+            );
+        }
+        if let Some(Err(failure)) = self.yaml.get() {
+            let mut d = Diagnostic::new(&ParseError::META, self.path.clone(), &failure.message)
+                .note(
+                    "the tools that read this file at deploy time fail on it too, and guardrail \
+                     could not check it",
+                )
+                .help("fix the syntax at the marked position");
+            if let Some(span) = failure.span {
+                d = d.span(span).label("here");
+            }
+            return Some(d);
+        }
+        None
+    }
+}
+
+/// All discovered files, sorted by path.
+#[derive(Debug, Default)]
+pub struct Index {
+    files: Vec<FileEntry>,
+}
+
+impl Index {
+    pub fn new(mut files: Vec<FileEntry>) -> Self {
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files.dedup_by(|a, b| a.path == b.path);
+        Self { files }
+    }
+
+    pub fn files(&self) -> &[FileEntry] {
+        &self.files
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn of_kind(&self, kind: FileKind) -> impl Iterator<Item = &FileEntry> {
+        self.files.iter().filter(move |f| f.kind == kind)
+    }
+
+    pub fn get(&self, path: &str) -> Option<&FileEntry> {
+        self.files
+            .binary_search_by(|f| f.path.as_str().cmp(path))
+            .ok()
+            .and_then(|i| self.files.get(i))
+    }
+
+    /// One diagnostic per file that could not be read or parsed.
+    pub fn failure_diagnostics(&self) -> Vec<Diagnostic> {
+        self.files
+            .iter()
+            .filter_map(FileEntry::failure_diagnostic)
+            .collect()
+    }
+
+    /// Files that were opened and skipped.
+    pub fn skipped_count(&self) -> usize {
+        self.files
+            .iter()
+            .filter(|f| matches!(f.loaded(), Some(Loaded::Skipped { .. })))
+            .count()
+    }
+
+    /// The text of a file that was read during the run.
+    pub fn loaded_source(&self, path: &str) -> Option<&Arc<SourceFile>> {
+        match self.get(path)?.loaded()? {
+            Loaded::Text(s) => Some(s),
+            Loaded::Skipped { .. } => None,
+        }
+    }
+
+    /// A span covering a whole line, for findings about a line.
+    pub fn line_span(source: &SourceFile, line: usize) -> Option<Span> {
+        let start = source.lines.line_start(line)?;
+        let text = source.lines.line_text(&source.text, line)?;
+        Some(Span::new(start, start + text.len()))
+    }
+}

@@ -1,0 +1,21 @@
+//! guardrail: a static CI guardrail for Django, Odoo and Docker repositories.
+//!
+//! The pipeline (ARCHITECTURE.md): discover -> classify -> index (parse once) -> check ->
+//! collect -> render -> exit code. `main` is a thin wrapper over [`cli::run`].
+
+pub mod classify;
+pub mod cli;
+pub mod collect;
+pub mod config;
+pub mod diagnostic;
+pub mod discover;
+pub mod engine;
+pub mod error;
+pub mod index;
+pub mod render;
+pub mod rule;
+pub mod rules;
+pub mod selector;
+pub mod source;
+pub mod suppress;
+pub mod yaml;

@@ -1,0 +1,80 @@
+//! One module per output format behind one enum (oxc's `output_formatter/`). Every
+//! format renders the same `Report` data.
+
+mod github;
+mod json;
+mod pretty;
+mod sarif;
+
+use crate::engine::{Report, Summary};
+use std::time::Duration;
+
+pub use pretty::PrettyOptions;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// miette reports with source snippets, a note and a help (for people).
+    Pretty,
+    /// guardrail's stable JSON schema (version 1).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
+}
+
+/// Everything a run found, over every scan root.
+pub struct Outcome {
+    pub reports: Vec<Report>,
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    pub fn summary(&self) -> Summary {
+        let mut total = Summary::default();
+        for r in &self.reports {
+            total.add(&r.summary);
+        }
+        total
+    }
+}
+
+pub fn render(format: Format, outcome: &Outcome, pretty: &PrettyOptions) -> String {
+    match format {
+        Format::Pretty => pretty::render(outcome, pretty),
+        Format::Json => json::render(outcome),
+        Format::Sarif => sarif::render(outcome),
+        Format::Github => github::render(outcome),
+    }
+}
+
+/// The one-line summary printed at the end of a pretty run (and on stderr for github).
+pub fn summary_line(outcome: &Outcome) -> String {
+    let s = outcome.summary();
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    let mut line = format!(
+        "guardrail: {} scanned in {} ms: {}, {}, {}",
+        plural(s.files_scanned, "file"),
+        outcome.elapsed.as_millis(),
+        plural(s.errors, "error"),
+        plural(s.warnings, "warning"),
+        plural(s.infos, "info"),
+    );
+    let mut extra = Vec::new();
+    if s.skipped > 0 {
+        extra.push(format!("{} skipped", plural(s.skipped, "file")));
+    }
+    if s.suppressed > 0 {
+        extra.push(format!("{} suppressed", plural(s.suppressed, "finding")));
+    }
+    if !extra.is_empty() {
+        line.push_str(&format!(" ({})", extra.join(", ")));
+    }
+    line
+}

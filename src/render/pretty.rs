@@ -1,0 +1,241 @@
+//! Human output: miette's graphical handler draws the header and the labelled source
+//! snippet; the note (what breaks in production) and the help (what to do) follow in
+//! the same style, then labels that live in other files as their own snippets. One
+//! handler is built per run and reused for every finding.
+
+use super::{Outcome, summary_line};
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::engine::Report;
+use crate::source::SourceFile;
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
+use std::fmt;
+
+#[derive(Clone, Debug)]
+pub struct PrettyOptions {
+    pub color: bool,
+    pub width: usize,
+    /// Print the summary line at the end.
+    pub summary: bool,
+}
+
+impl Default for PrettyOptions {
+    fn default() -> Self {
+        Self {
+            color: false,
+            width: 100,
+            summary: true,
+        }
+    }
+}
+
+pub fn render(outcome: &Outcome, opts: &PrettyOptions) -> String {
+    let theme = if opts.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(opts.width)
+        .with_links(false)
+        .without_syntax_highlighting();
+    let mut out = String::new();
+    for report in &outcome.reports {
+        for d in &report.diagnostics {
+            render_one(&handler, report, d, opts, &mut out);
+        }
+    }
+    if opts.summary {
+        out.push_str(&summary_line(outcome));
+        out.push('\n');
+    }
+    out
+}
+
+fn render_one(
+    handler: &GraphicalReportHandler,
+    report: &Report,
+    d: &Diagnostic,
+    opts: &PrettyOptions,
+    out: &mut String,
+) {
+    let source = report.sources.get(&d.path);
+    let name = report.display_path(&d.path);
+    let mut primary = Vec::new();
+    if let Some(span) = d.span {
+        primary.push(LabeledSpan::new_primary_with_span(
+            d.label.clone(),
+            to_miette(span),
+        ));
+    }
+    for l in d.labels.iter().filter(|l| l.path.is_none()) {
+        primary.push(LabeledSpan::new_with_span(
+            Some(l.message.clone()),
+            to_miette(l.span),
+        ));
+    }
+    let view = View {
+        header: format!("{} {}", d.rule.code, d.rule.slug),
+        message: if source.is_some() && d.span.is_some() {
+            d.message.clone()
+        } else {
+            format!("{}: {}", name, d.message)
+        },
+        severity: d.severity,
+        source: source.map(|s| Named {
+            name: name.clone(),
+            source: s,
+        }),
+        labels: if source.is_some() {
+            primary
+        } else {
+            Vec::new()
+        },
+    };
+    let mut text = String::new();
+    let _ = handler.render_report(&mut text, &view);
+    out.push_str(text.trim_end());
+    out.push('\n');
+    let wrap = |prefix: &str, body: &str| {
+        let first = format!("  {prefix}: ");
+        let rest = " ".repeat(first.chars().count());
+        let options = textwrap::Options::new(opts.width)
+            .initial_indent(&first)
+            .subsequent_indent(&rest);
+        textwrap::fill(body, options)
+    };
+    if let Some(note) = &d.note {
+        out.push_str(&wrap("note", note));
+        out.push('\n');
+    }
+    if let Some(help) = &d.help {
+        out.push_str(&wrap("help", help));
+        out.push('\n');
+    }
+    for label in d.labels.iter().filter(|l| l.path.is_some()) {
+        render_related(handler, report, label, out);
+    }
+    out.push('\n');
+}
+
+fn render_related(
+    handler: &GraphicalReportHandler,
+    report: &Report,
+    label: &Label,
+    out: &mut String,
+) {
+    let Some(path) = &label.path else { return };
+    let name = report.display_path(path);
+    let source = report.sources.get(path);
+    let view = View {
+        header: String::new(),
+        message: if source.is_some() {
+            label.message.clone()
+        } else {
+            format!("{name}: {}", label.message)
+        },
+        severity: Severity::Info,
+        source: source.map(|s| Named {
+            name: name.clone(),
+            source: s,
+        }),
+        labels: if source.is_some() {
+            vec![LabeledSpan::new_primary_with_span(
+                None,
+                to_miette(label.span),
+            )]
+        } else {
+            Vec::new()
+        },
+    };
+    let mut text = String::new();
+    let _ = handler.render_report(&mut text, &view);
+    for line in text.trim_end().lines() {
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+}
+
+fn to_miette(span: crate::source::Span) -> SourceSpan {
+    SourceSpan::from(span.start..span.end)
+}
+
+/// A file's text with the name shown in the snippet header, without copying the text.
+struct Named<'a> {
+    name: String,
+    source: &'a SourceFile,
+}
+
+impl SourceCode for Named<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let inner = self.source.text.read_span(span, before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+struct View<'a> {
+    header: String,
+    message: String,
+    severity: Severity,
+    source: Option<Named<'a>>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl fmt::Debug for View<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for View<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for View<'_> {}
+
+impl miette::Diagnostic for View<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        if self.header.is_empty() {
+            None
+        } else {
+            Some(Box::new(&self.header))
+        }
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+}

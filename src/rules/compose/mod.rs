@@ -1,0 +1,3 @@
+//! Compose rules (GR5xx).
+
+pub mod obsolete_version_key;

@@ -1,0 +1,41 @@
+use crate::declare_rule;
+use crate::rule::{Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a file that guardrail needed to read and could not parse (invalid YAML,
+    /// TOML, Python, ...), at the position of the syntax error. The run goes on: every
+    /// other file is still checked, and path-only rules still run on this one.
+    ///
+    /// ## Why it breaks production
+    /// The tool that reads the file at deploy time fails on it too: `docker compose up`
+    /// stops with `yaml: line 3: did not find expected node content`, a workflow never
+    /// starts. And guardrail could not check the file, so any other mistake in it goes
+    /// unreported until then.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// services:
+    ///   web:
+    ///     image: [nginx
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// services:
+    ///   web:
+    ///     image: nginx
+    /// ```
+    pub struct ParseError {
+        code: "GR001",
+        slug: "guardrail/parse-error",
+        severity: Warning,
+        summary: "A file guardrail needs to check has a syntax error",
+        kinds: [],
+    }
+}
+
+impl Rule for ParseError {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+}

@@ -1,0 +1,234 @@
+//! Source text, byte spans and the line index: the one span type every rule and every
+//! output format converts from.
+
+use std::fmt;
+
+/// A half-open byte range `[start, end)` into a file's text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub const fn new(start: usize, end: usize) -> Self {
+        if end < start {
+            Self { start, end: start }
+        } else {
+            Self { start, end }
+        }
+    }
+
+    pub const fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub const fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+}
+
+impl From<std::ops::Range<usize>> for Span {
+    fn from(range: std::ops::Range<usize>) -> Self {
+        Span::new(range.start, range.end)
+    }
+}
+
+/// A 1-based line and column; columns count Unicode scalar values (SARIF
+/// `unicodeCodePoints`). `end_*` is the position just past the last character.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct Position {
+    pub start_line: usize,
+    pub start_column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+/// Byte offsets of the first character of every line.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Self { starts }
+    }
+
+    /// Number of lines (a trailing newline does not open a new line).
+    pub fn line_count(&self, text: &str) -> usize {
+        if text.ends_with('\n') {
+            self.starts.len() - 1
+        } else {
+            self.starts.len()
+        }
+    }
+
+    /// The 1-based line holding byte `offset` (clamped to the text).
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+
+    /// Byte offset where 1-based `line` starts, if the line exists.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        line.checked_sub(1)
+            .and_then(|i| self.starts.get(i).copied())
+    }
+
+    /// The text of 1-based `line`, without its line terminator.
+    pub fn line_text<'t>(&self, text: &'t str, line: usize) -> Option<&'t str> {
+        let start = self.line_start(line)?;
+        let end = self.line_start(line + 1).unwrap_or(text.len());
+        let raw = text.get(start..end)?;
+        Some(raw.trim_end_matches(['\n', '\r']))
+    }
+
+    /// 1-based (line, column) of byte `offset`; offsets inside a multi-byte character
+    /// or past the end are clamped.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.line_of(offset).max(1);
+        let start = self.line_start(line).unwrap_or(0);
+        let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        (line, column)
+    }
+
+    /// Byte offset of 1-based `line` and 0-based character column `col`, clamped to the
+    /// end of that line. Used to convert parsers' character-based marks to bytes.
+    pub fn offset_of(&self, text: &str, line: usize, col: usize) -> usize {
+        let Some(start) = self.line_start(line) else {
+            return text.len();
+        };
+        let line_text = self.line_text(text, line).unwrap_or("");
+        let within = line_text
+            .char_indices()
+            .nth(col)
+            .map_or(line_text.len(), |(i, _)| i);
+        start + within
+    }
+
+    pub fn position(&self, text: &str, span: Span) -> Position {
+        let (start_line, start_column) = self.line_col(text, span.start);
+        let (end_line, end_column) = self.line_col(text, span.end.max(span.start));
+        Position {
+            start_line,
+            start_column,
+            end_line,
+            end_column,
+        }
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// A path relative to the scan root, always with `/` separators.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RelPath(String);
+
+impl RelPath {
+    pub fn new(path: impl Into<String>) -> Self {
+        let path: String = path.into();
+        let path = path.replace('\\', "/");
+        let path = path.trim_start_matches("./").to_string();
+        Self(path)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The final component.
+    pub fn file_name(&self) -> &str {
+        self.0.rsplit('/').next().unwrap_or(&self.0)
+    }
+
+    /// The parent directory ("" at the root).
+    pub fn parent(&self) -> &str {
+        self.0.rsplit_once('/').map_or("", |(p, _)| p)
+    }
+}
+
+impl fmt::Display for RelPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A file's text, read once and shared by every rule and renderer.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: RelPath,
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+impl SourceFile {
+    pub fn new(path: RelPath, text: String) -> Self {
+        let lines = LineIndex::new(&text);
+        Self { path, text, lines }
+    }
+
+    pub fn position(&self, span: Span) -> Position {
+        self.lines.position(&self.text, span)
+    }
+
+    /// The text of a span, or "" when the span does not fall on character boundaries.
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_not_bytes() {
+        let text = "a: é\nversion: 1\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(text, 0), (1, 1));
+        // 'é' is two bytes; the newline after it is column 5 in characters.
+        assert_eq!(idx.line_col(text, 5), (1, 5));
+        assert_eq!(idx.line_col(text, 6), (2, 1));
+        assert_eq!(idx.line_col(text, 13), (2, 8));
+        // Inside a multi-byte char: clamped to its start.
+        assert_eq!(idx.line_col(text, 4), (1, 4));
+        // Past the end: clamped.
+        assert_eq!(idx.line_col(text, 999), (3, 1));
+    }
+
+    #[test]
+    fn offset_of_converts_char_columns() {
+        let text = "ab\r\néx: 1\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.offset_of(text, 2, 0), 4);
+        assert_eq!(idx.offset_of(text, 2, 1), 6);
+        assert_eq!(idx.offset_of(text, 2, 99), 10);
+        assert_eq!(idx.offset_of(text, 9, 0), text.len());
+        assert_eq!(idx.line_text(text, 1), Some("ab"));
+        assert_eq!(idx.line_count(text), 2);
+    }
+
+    #[test]
+    fn rel_path_normalises_separators() {
+        let p = RelPath::new("./deploy\\docker-compose.yml");
+        assert_eq!(p.as_str(), "deploy/docker-compose.yml");
+        assert_eq!(p.file_name(), "docker-compose.yml");
+        assert_eq!(p.parent(), "deploy");
+    }
+}
