@@ -1,7 +1,7 @@
 //! The one place that maps a path to a [`FileKind`], by path only (never by content).
 //! Files of kind [`FileKind::Other`] are never opened.
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use std::sync::OnceLock;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -112,7 +112,7 @@ fn classifier() -> &'static Classifier {
         for (pattern, kind) in TABLE {
             // The table is a compile-time constant checked by a unit test; a bad entry
             // is skipped rather than aborting a user's run.
-            if let Ok(glob) = Glob::new(pattern) {
+            if let Ok(glob) = glob(pattern) {
                 builder.add(glob);
                 kinds.push(*kind);
             }
@@ -120,6 +120,11 @@ fn classifier() -> &'static Classifier {
         let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
         Classifier { set, kinds }
     })
+}
+
+/// `*` stops at `/`, as in .gitignore.
+fn glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
+    GlobBuilder::new(pattern).literal_separator(true).build()
 }
 
 /// The kind of the file at `rel_path` (relative to the scan root, `/` separators).
@@ -140,7 +145,7 @@ mod tests {
     #[test]
     fn every_table_pattern_compiles() {
         for (pattern, _) in TABLE {
-            assert!(Glob::new(pattern).is_ok(), "bad pattern {pattern}");
+            assert!(glob(pattern).is_ok(), "bad pattern {pattern}");
         }
         assert_eq!(classifier().kinds.len(), TABLE.len());
     }

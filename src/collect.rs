@@ -111,10 +111,7 @@ pub fn collect(diagnostics: Vec<Diagnostic>, index: &Index, settings: &Settings)
 
     kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     kept.dedup_by(|a, b| {
-        std::ptr::eq(a.rule, b.rule)
-            && a.path == b.path
-            && a.span == b.span
-            && a.message == b.message
+        a.rule == b.rule && a.path == b.path && a.span == b.span && a.message == b.message
     });
     Collected {
         diagnostics: kept,
@@ -163,7 +160,7 @@ fn unused(
                 let judged = settings
                     .rules
                     .iter()
-                    .any(|r| selector.matches(r.meta()) && !std::ptr::eq(r.meta(), meta));
+                    .any(|r| selector.matches(r.meta()) && r.meta() != meta);
                 if judged {
                     out.push(
                         Diagnostic::new(

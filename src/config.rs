@@ -7,7 +7,7 @@ use crate::error::ToolError;
 use crate::rule::{Rule, RuleMeta};
 use crate::rules;
 use crate::selector::Selector;
-use globset::{Glob, GlobMatcher};
+use globset::{GlobBuilder, GlobMatcher};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -284,7 +284,9 @@ impl Settings {
             if glob_text.ends_with('/') {
                 glob_text.push_str("**");
             }
-            let glob = Glob::new(&glob_text)
+            let glob = GlobBuilder::new(&glob_text)
+                .literal_separator(true)
+                .build()
                 .map_err(|e| {
                     config_error(config, pattern.span(), format!("invalid path glob: {e}"))
                 })?
@@ -309,7 +311,7 @@ impl Settings {
     }
 
     pub fn is_enabled(&self, rule: &RuleMeta) -> bool {
-        self.rules.iter().any(|r| std::ptr::eq(r.meta(), rule))
+        self.rules.iter().any(|r| r.meta() == rule)
     }
 
     /// The severity a rule's findings take after `[severity]` overrides: the most

@@ -25,6 +25,16 @@ pub struct RuleMeta {
     pub kinds: &'static [FileKind],
 }
 
+/// Rules are identified by their code: `&Self::META` is a promoted constant, so two
+/// references to the same rule's metadata need not be the same pointer.
+impl PartialEq for RuleMeta {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code
+    }
+}
+
+impl Eq for RuleMeta {}
+
 impl RuleMeta {
     pub fn family(&self) -> &'static str {
         self.slug.split('/').next().unwrap_or(self.slug)

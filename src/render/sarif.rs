@@ -199,10 +199,7 @@ pub fn render(outcome: &Outcome) -> String {
 }
 
 fn result(report: &Report, d: &Diagnostic, all: &[&dyn crate::rule::Rule]) -> SarifResult {
-    let rule_index = all
-        .iter()
-        .position(|r| std::ptr::eq(r.meta(), d.rule))
-        .unwrap_or(0);
+    let rule_index = all.iter().position(|r| r.meta() == d.rule).unwrap_or(0);
     let mut text = d.message.clone();
     if let Some(note) = &d.note {
         text.push_str("\n\n");
