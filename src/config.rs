@@ -398,13 +398,10 @@ mod tests {
         let text = "fail-on = \"error\"\nselekt = [\"GR501\"]\n";
         let err = parse_str(text).unwrap_err();
         match err {
-            ToolError::Config {
-                span: Some(span),
-                message,
-                ..
-            } => {
+            ToolError::Config(e) => {
+                let span = e.span.unwrap();
                 assert_eq!(&text[span.offset()..span.offset() + span.len()], "selekt");
-                assert!(message.contains("selekt"), "{message}");
+                assert!(e.message.contains("selekt"), "{}", e.message);
             }
             other => panic!("unexpected {other:?}"),
         }
@@ -416,9 +413,8 @@ mod tests {
         let c = parse_str(text).unwrap().unwrap();
         let err = Settings::resolve(Some(&c), &CliOverrides::default()).unwrap_err();
         match err {
-            ToolError::Config {
-                span: Some(span), ..
-            } => {
+            ToolError::Config(e) => {
+                let span = e.span.unwrap();
                 assert_eq!(
                     &text[span.offset()..span.offset() + span.len()],
                     "\"GR9999\""

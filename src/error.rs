@@ -2,21 +2,26 @@
 
 use miette::{NamedSource, SourceSpan};
 
+/// A configuration file that is not valid, pointing into the TOML.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(guardrail::config))]
+pub struct ConfigError {
+    pub message: String,
+    #[source_code]
+    pub src: NamedSource<String>,
+    #[label("{label}")]
+    pub span: Option<SourceSpan>,
+    pub label: String,
+    #[help]
+    pub help: Option<String>,
+}
+
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ToolError {
-    /// A configuration file that is not valid, pointing into the TOML.
-    #[error("{message}")]
-    #[diagnostic(code(guardrail::config))]
-    Config {
-        message: String,
-        #[source_code]
-        src: NamedSource<String>,
-        #[label("{label}")]
-        span: Option<SourceSpan>,
-        label: String,
-        #[help]
-        help: Option<String>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(Box<ConfigError>),
 
     #[error("{0}")]
     #[diagnostic(code(guardrail::usage))]
@@ -57,12 +62,12 @@ impl ToolError {
         label: impl Into<String>,
         help: Option<String>,
     ) -> Self {
-        ToolError::Config {
+        ToolError::Config(Box::new(ConfigError {
             message: message.into(),
             src: NamedSource::new(name, text.to_string()),
             span: span.map(|r| SourceSpan::from(r.start..r.end.max(r.start))),
             label: label.into(),
             help,
-        }
+        }))
     }
 }

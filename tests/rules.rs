@@ -3,6 +3,8 @@
 //! enabled (suppressions and configuration behave as in a real run); the snapshot holds
 //! the findings of the rule under test.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
 mod common;
 
 use common::{check_dir, pretty, repo_root};

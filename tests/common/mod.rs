@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use guardrail::config::{self, CliOverrides, Settings};
 use guardrail::engine::{self, Report};

@@ -1,0 +1,554 @@
+//! The built binary: exit codes, formats, configuration, suppressions, bad input.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
+mod common;
+
+use assert_cmd::Command;
+use common::repo_root;
+use std::fs;
+use std::path::Path;
+use tempfile::TempDir;
+
+fn guardrail() -> Command {
+    let mut cmd = assert_cmd::cargo_bin_cmd!("guardrail");
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+fn write(dir: &Path, rel: &str, content: &[u8]) {
+    let path = dir.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, content).unwrap();
+}
+
+fn fixture(rel: &str) -> String {
+    repo_root().join("fixtures").join(rel).display().to_string()
+}
+
+fn stdout(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+const VERSIONED: &[u8] = b"version: '3.9'\nservices:\n  web:\n    image: nginx\n";
+const CLEAN: &[u8] = b"services:\n  web:\n    image: nginx\n";
+
+#[test]
+fn missing_path_exits_2() {
+    let (code, _, err) = stdout(guardrail().args(["check", "/definitely/not/here"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot scan"), "{err}");
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let (code, _, _) = stdout(guardrail().args(["check", "--format", "xml"]));
+    assert_eq!(code, 2);
+    let (code, _, err) = stdout(guardrail().args(["check", "--select", "GR9999", "."]));
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown rule selector `GR9999`"), "{err}");
+}
+
+#[test]
+fn bad_config_key_exits_2_pointing_into_the_toml() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "docker-compose.yml", CLEAN);
+    write(
+        dir.path(),
+        "guardrail.toml",
+        b"fail-on = \"error\"\nselekt = [\"GR501\"]\n",
+    );
+    let (code, out, err) = stdout(guardrail().arg("check").arg(dir.path()));
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("unknown field `selekt`"), "{err}");
+    assert!(
+        err.contains("guardrail.toml:2:1"),
+        "the report points at the key: {err}"
+    );
+    assert!(
+        err.contains("2 │ selekt"),
+        "the report shows the line: {err}"
+    );
+}
+
+#[test]
+fn bad_config_value_exits_2() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "guardrail.toml", b"fail-on = \"sometimes\"\n");
+    let (code, _, err) = stdout(guardrail().arg("check").arg(dir.path()));
+    assert_eq!(code, 2);
+    assert!(err.contains("sometimes"), "{err}");
+}
+
+#[test]
+fn clean_tree_exits_0() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "docker-compose.yml", CLEAN);
+    let (code, out, _) = stdout(guardrail().arg("check").arg(dir.path()));
+    assert_eq!(code, 0);
+    assert!(out.contains("1 file scanned"), "{out}");
+    assert!(out.contains("0 errors, 0 warnings, 0 infos"), "{out}");
+}
+
+#[test]
+fn findings_at_the_threshold_exit_1() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "docker-compose.yml", VERSIONED);
+    // A warning does not fail the default threshold (error)...
+    let (code, out, _) = stdout(guardrail().arg("check").arg(dir.path()));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 warning"), "{out}");
+    // ...but does fail --fail-on warning...
+    let (code, _, _) = stdout(
+        guardrail()
+            .args(["check", "--fail-on", "warning"])
+            .arg(dir.path()),
+    );
+    assert_eq!(code, 1);
+    // ...and the default threshold once the config raises it to an error.
+    write(
+        dir.path(),
+        "guardrail.toml",
+        b"[severity]\n\"compose/obsolete-version-key\" = \"error\"\n",
+    );
+    let (code, out, _) = stdout(guardrail().arg("check").arg(dir.path()));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("1 error"), "{out}");
+    // --fail-on never always exits 0.
+    let (code, _, _) = stdout(
+        guardrail()
+            .args(["check", "--fail-on", "never"])
+            .arg(dir.path()),
+    );
+    assert_eq!(code, 0);
+    // The config's fail-on is used when the flag is absent.
+    write(dir.path(), "guardrail.toml", b"fail-on = \"warning\"\n");
+    let (code, _, _) = stdout(guardrail().arg("check").arg(dir.path()));
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn json_matches_the_stable_shape() {
+    let (code, out, _) = stdout(guardrail().args([
+        "check",
+        "--format",
+        "json",
+        &fixture("compose/obsolete_version_key/invalid"),
+    ]));
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("json_report", out);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["diagnostics"][0]["path"], "docker-compose.yml");
+    assert_eq!(v["summary"]["warnings"], 1);
+}
+
+#[test]
+fn json_span_is_null_for_a_file_level_finding() {
+    let (_, out, _) = stdout(guardrail().args([
+        "check",
+        "--format",
+        "json",
+        &fixture("guardrail/skipped_file/invalid"),
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 2);
+    for d in diags {
+        assert!(d["span"].is_null(), "{d}");
+        assert_eq!(d["severity"], "info");
+    }
+}
+
+#[test]
+fn github_commands() {
+    let (code, out, err) = stdout(guardrail().current_dir(repo_root()).args([
+        "check",
+        "--format",
+        "github",
+        "fixtures/compose/obsolete_version_key/invalid",
+    ]));
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("github_report", out);
+    assert!(out.starts_with(
+        "::warning file=fixtures/compose/obsolete_version_key/invalid/docker-compose.yml,line=2,col=1,endLine=2,endColumn=8,title=GR501 compose/obsolete-version-key::"
+    ));
+    assert_eq!(
+        out.lines().count(),
+        1,
+        "one command per finding, newlines escaped"
+    );
+    assert!(
+        err.contains("1 warning"),
+        "the summary goes to stderr: {err}"
+    );
+}
+
+#[test]
+fn output_file_gets_the_report_and_exit_code_still_tells() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "docker-compose.yml", VERSIONED);
+    let report = dir.path().join("out.sarif");
+    let (code, out, _) = stdout(
+        guardrail()
+            .args([
+                "check",
+                "--format",
+                "sarif",
+                "--fail-on",
+                "warning",
+                "--output",
+            ])
+            .arg(&report)
+            .arg(dir.path()),
+    );
+    assert_eq!(code, 1);
+    assert!(out.is_empty(), "nothing on stdout: {out}");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "GR501");
+}
+
+#[test]
+fn suppressions_used_and_unused() {
+    let (code, out, _) = stdout(guardrail().args([
+        "check",
+        "--format",
+        "json",
+        &fixture("guardrail/unused_suppression/valid"),
+    ]));
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 0, "{out}");
+
+    let (_, out, _) =
+        stdout(guardrail().args(["check", &fixture("guardrail/unused_suppression/valid")]));
+    assert!(out.contains("(2 findings suppressed)"), "{out}");
+
+    let (_, out, _) = stdout(guardrail().args([
+        "check",
+        "--format",
+        "json",
+        &fixture("guardrail/unused_suppression/invalid"),
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["GR002", "GR002", "GR002"]);
+}
+
+#[test]
+fn suppression_on_the_line_above_and_slugs() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        b"# guardrail: ignore[compose/obsolete-version-key] swarm\nversion: '3'\nservices: {}\n",
+    );
+    let (code, out, _) = stdout(
+        guardrail()
+            .args(["check", "--fail-on", "info"])
+            .arg(dir.path()),
+    );
+    assert_eq!(code, 0, "{out}");
+    // Unused suppressions are judged only for rules that run.
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        b"services:  # guardrail: ignore[GR501]\n  web: {}\n",
+    );
+    let (code, _, _) = stdout(
+        guardrail()
+            .args(["check", "--fail-on", "info", "--select", "guardrail"])
+            .arg(dir.path()),
+    );
+    assert_eq!(code, 0);
+    let (code, _, _) = stdout(
+        guardrail()
+            .args(["check", "--fail-on", "info"])
+            .arg(dir.path()),
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn non_utf8_and_binary_files_are_skipped_and_counted() {
+    let dir = fixture("guardrail/skipped_file/invalid");
+    let (code, out, _) = stdout(guardrail().args(["check", &dir]));
+    assert_eq!(code, 0, "infos do not fail the run");
+    assert!(out.contains("(2 files skipped)"), "{out}");
+    let (_, out, _) = stdout(guardrail().args(["check", "--format", "json", &dir]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let messages: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "file skipped: it is binary (contains a NUL byte)",
+            "file skipped: it is not valid UTF-8 (first bad byte at offset 71)",
+        ]
+    );
+}
+
+#[test]
+fn malformed_yaml_is_a_diagnostic_and_the_run_goes_on() {
+    let (code, out, _) = stdout(guardrail().args([
+        "check",
+        "--format",
+        "json",
+        &fixture("guardrail/parse_error/invalid"),
+    ]));
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(String, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().into(),
+                d["path"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("GR501".to_string(), "compose.override.yaml".to_string()),
+            ("GR001".to_string(), "docker-compose.yml".to_string()),
+        ]
+    );
+    assert_eq!(v["diagnostics"][1]["span"]["start_line"], 4);
+}
+
+#[test]
+fn oversized_files_are_skipped() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "docker-compose.yml", VERSIONED);
+    write(dir.path(), "guardrail.toml", b"max-file-size = 10\n");
+    let (code, out, _) = stdout(guardrail().arg("check").arg(dir.path()));
+    assert_eq!(code, 0);
+    assert!(out.contains("over the 10-byte limit"), "{out}");
+    assert!(!out.contains("GR501"), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_terminate_and_are_counted() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "app/docker-compose.yml", VERSIONED);
+    std::os::unix::fs::symlink("..", dir.path().join("app/loop")).unwrap();
+    std::os::unix::fs::symlink("/etc", dir.path().join("outside")).unwrap();
+    let (code, out, _) = stdout(
+        guardrail()
+            .args(["check", "--format", "json", "--fail-on", "never"])
+            .arg(dir.path())
+            .timeout(std::time::Duration::from_secs(30)),
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"]["files_scanned"], 1);
+    assert_eq!(v["diagnostics"][0]["path"], "app/docker-compose.yml");
+    let (_, out, _) = stdout(guardrail().arg("check").arg(dir.path()));
+    assert!(
+        out.contains("(2 files skipped)"),
+        "symlinks are counted: {out}"
+    );
+}
+
+#[test]
+fn output_is_deterministic_across_runs_and_thread_counts() {
+    let dir = TempDir::new().unwrap();
+    for i in 0..120 {
+        let body: &[u8] = match i % 4 {
+            0 => VERSIONED,
+            1 => CLEAN,
+            2 => b"services:\n  web: [\n",
+            _ => b"version: '2'  # guardrail: ignore[GR501] swarm\nservices: {}\n",
+        };
+        write(
+            dir.path(),
+            &format!("svc{}/sub{}/docker-compose.yml", i % 7, i),
+            body,
+        );
+    }
+    let run = |threads: &str| {
+        let (_, out, _) = stdout(
+            guardrail()
+                .args(["check", "--format", "json", "--threads", threads])
+                .arg(dir.path()),
+        );
+        out
+    };
+    let first = run("1");
+    let v: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(v["summary"]["files_scanned"], 120);
+    assert_eq!(
+        v["summary"]["warnings"], 60,
+        "30 version keys + 30 parse errors"
+    );
+    for threads in ["2", "4", "0", "0"] {
+        assert_eq!(run(threads), first, "--threads {threads}");
+    }
+}
+
+#[test]
+fn gitignore_exclude_hidden_dirs_and_single_files() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), ".gitignore", b"ignored/\n");
+    write(dir.path(), "ignored/docker-compose.yml", VERSIONED);
+    write(dir.path(), "vendor/docker-compose.yml", VERSIONED);
+    write(dir.path(), ".deploy/docker-compose.yml", VERSIONED);
+    write(dir.path(), ".git/docker-compose.yml", VERSIONED);
+    write(dir.path(), "guardrail.toml", b"exclude = [\"vendor/\"]\n");
+    let (_, out, _) = stdout(
+        guardrail()
+            .args(["check", "--format", "json"])
+            .arg(dir.path()),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let paths: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, [".deploy/docker-compose.yml"]);
+
+    let (code, out, _) = stdout(
+        guardrail()
+            .args(["check", "--format", "json", "--fail-on", "warning"])
+            .arg(dir.path().join("vendor/docker-compose.yml")),
+    );
+    assert_eq!(code, 1, "a file given by name is checked: {out}");
+}
+
+#[test]
+fn pyproject_configuration() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "docker-compose.yml", VERSIONED);
+    write(
+        dir.path(),
+        "pyproject.toml",
+        b"[project]\nname = \"x\"\n\n[tool.guardrail]\nignore = [\"compose\"]\n",
+    );
+    let (_, out, _) = stdout(
+        guardrail()
+            .args(["check", "--format", "json"])
+            .arg(dir.path()),
+    );
+    assert!(out.contains("\"diagnostics\": []"), "{out}");
+    let (_, out, _) = stdout(
+        guardrail()
+            .args(["check", "--no-config", "--format", "json"])
+            .arg(dir.path()),
+    );
+    assert!(out.contains("GR501"), "--no-config ignores it: {out}");
+    write(
+        dir.path(),
+        "pyproject.toml",
+        b"[tool.guardrail]\nignore = [\"compose/nope\"]\n",
+    );
+    let (code, _, err) = stdout(guardrail().arg("check").arg(dir.path()));
+    assert_eq!(code, 2);
+    assert!(err.contains("pyproject.toml:2:11"), "{err}");
+}
+
+#[test]
+fn cli_select_and_ignore_override_the_file() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "docker-compose.yml", VERSIONED);
+    write(dir.path(), "guardrail.toml", b"ignore = [\"GR501\"]\n");
+    let (code, _, _) = stdout(
+        guardrail()
+            .args(["check", "--fail-on", "warning"])
+            .arg(dir.path()),
+    );
+    assert_eq!(code, 0);
+    let (code, _, _) = stdout(
+        guardrail()
+            .args(["check", "--fail-on", "warning", "--ignore", "guardrail"])
+            .arg(dir.path()),
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn bom_is_not_a_column() {
+    let (_, out, _) = stdout(guardrail().args([
+        "check",
+        "--format",
+        "json",
+        &fixture("guardrail/skipped_file/valid"),
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["diagnostics"][0]["path"], "compose.yaml");
+    assert_eq!(v["diagnostics"][0]["span"]["start_column"], 1);
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let dir = fixture("compose/obsolete_version_key/invalid");
+    let (_, plain, _) = stdout(guardrail().args(["check", &dir]));
+    assert!(!plain.contains('\u{1b}'), "NO_COLOR: no escapes");
+    let (_, coloured, _) = stdout(guardrail().args(["check", "--color", "always", &dir]));
+    assert!(coloured.contains('\u{1b}'), "--color always");
+}
+
+#[test]
+fn rules_explain_and_init() {
+    let (code, out, _) = stdout(guardrail().arg("rules"));
+    assert_eq!(code, 0);
+    assert!(out.contains("GR501  compose/obsolete-version-key"), "{out}");
+    let (_, out, _) = stdout(guardrail().args(["rules", "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), guardrail::rules::all().len());
+
+    let (code, out, _) = stdout(guardrail().args(["explain", "compose/obsolete-version-key"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("## Why it breaks production"), "{out}");
+    let (code, _, _) = stdout(guardrail().args(["explain", "GR999"]));
+    assert_eq!(code, 2);
+
+    let dir = TempDir::new().unwrap();
+    let (code, _, _) = stdout(guardrail().arg("init").arg(dir.path()));
+    assert_eq!(code, 0);
+    let written = fs::read_to_string(dir.path().join("guardrail.toml")).unwrap();
+    assert_eq!(written, guardrail::config::DEFAULT_CONFIG);
+    fs::write(dir.path().join("guardrail.toml"), "# mine\n").unwrap();
+    let (code, _, err) = stdout(guardrail().arg("init").arg(dir.path()));
+    assert_eq!(code, 2);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("guardrail.toml")).unwrap(),
+        "# mine\n"
+    );
+    // The file it writes is a valid configuration.
+    fs::write(
+        dir.path().join("guardrail.toml"),
+        guardrail::config::DEFAULT_CONFIG,
+    )
+    .unwrap();
+    let (code, _, _) = stdout(guardrail().arg("check").arg(dir.path()));
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let (code, out, _) = stdout(guardrail().args(["check", "--help"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("Exit codes"), "{out}");
+}
