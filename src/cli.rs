@@ -1,6 +1,7 @@
 //! The command line. Exit codes: 0 nothing at or above `--fail-on`, 1 findings, 2 the
 //! tool could not do its job (bad arguments, bad configuration, unreadable path).
 
+use crate::changes::{BaseSpec, ChangeSet, FixtureChangeSet, GitChangeSet};
 use crate::config::{self, CliOverrides, FailOn, Settings};
 use crate::engine;
 use crate::error::ToolError;
@@ -96,6 +97,19 @@ pub struct CheckArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Compare with the merge base of HEAD and REF (pull requests): enables the
+    /// git-aware rules.
+    #[arg(long, value_name = "REF", conflicts_with = "staged")]
+    pub base: Option<String>,
+    /// Compare the staged changes with HEAD (pre-commit).
+    #[arg(long)]
+    pub staged: bool,
+    /// Fail (exit 2) when neither --base nor --staged is given.
+    #[arg(long)]
+    pub require_base: bool,
+    /// Simulated history from a TOML file (tests and demos).
+    #[arg(long, hide = true, conflicts_with_all = ["base", "staged"])]
+    pub changes_file: Option<PathBuf>,
     /// Worker threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -182,6 +196,11 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
         ignore: args.ignore.clone(),
         fail_on: args.fail_on,
     };
+    if args.require_base && args.base.is_none() && !args.staged && args.changes_file.is_none() {
+        return Err(ToolError::Usage(
+            "--require-base: pass --base REF (pull requests) or --staged (pre-commit)".into(),
+        ));
+    }
     let mut reports = Vec::new();
     let mut fail_on = FailOn::Error;
     for path in &args.paths {
@@ -199,7 +218,22 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
         };
         let settings = Settings::resolve(loaded.as_ref(), &overrides)?;
         fail_on = settings.fail_on;
-        let report = pool.install(|| engine::check(path, &settings))?;
+        let changes: Option<Box<dyn ChangeSet>> = if let Some(file) = &args.changes_file {
+            Some(Box::new(FixtureChangeSet::load(file)?))
+        } else if let Some(reference) = &args.base {
+            Some(Box::new(GitChangeSet::open(
+                &root_for_config,
+                &BaseSpec::Ref(reference.clone()),
+            )?))
+        } else if args.staged {
+            Some(Box::new(GitChangeSet::open(
+                &root_for_config,
+                &BaseSpec::Staged,
+            )?))
+        } else {
+            None
+        };
+        let report = pool.install(|| engine::check(path, &settings, changes.as_deref()))?;
         reports.push(report);
     }
     let outcome = Outcome {

@@ -1,6 +1,7 @@
 //! The pipeline for one scan root: discover -> classify -> index -> check -> collect.
 //! Rendering and the exit code are the caller's.
 
+use crate::changes::ChangeSet;
 use crate::classify::{FileKind, classify};
 use crate::collect::collect;
 use crate::config::Settings;
@@ -58,6 +59,9 @@ pub struct Report {
     /// The text of every file a diagnostic points into.
     pub sources: BTreeMap<RelPath, Arc<SourceFile>>,
     pub summary: Summary,
+    /// Said once in the summary: what was compared with, or that git-aware rules did
+    /// not run.
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -71,7 +75,11 @@ impl Report {
 }
 
 /// Scans one path (a directory, or a single file) with `settings`.
-pub fn check(target: &Path, settings: &Settings) -> Result<Report, ToolError> {
+pub fn check(
+    target: &Path,
+    settings: &Settings,
+    changes: Option<&dyn ChangeSet>,
+) -> Result<Report, ToolError> {
     let meta = std::fs::metadata(target).map_err(|e| ToolError::Root {
         path: target.display().to_string(),
         reason: e.to_string(),
@@ -113,7 +121,7 @@ pub fn check(target: &Path, settings: &Settings) -> Result<Report, ToolError> {
             .collect(),
     );
 
-    let mut diagnostics = run_rules(&index, settings);
+    let mut diagnostics = run_rules(&index, settings, changes);
     diagnostics.extend(index.failure_diagnostics());
     for (path, message) in &discovered.errors {
         diagnostics.push(
@@ -138,15 +146,30 @@ pub fn check(target: &Path, settings: &Settings) -> Result<Report, ToolError> {
     for d in &collected.diagnostics {
         summary.count(d.severity);
     }
+    let mut notes = Vec::new();
+    let git_rules = settings.rules.iter().any(|r| r.meta().git_aware);
+    match changes {
+        Some(c) if git_rules => notes.push(format!("compared with {}", c.describe())),
+        None if git_rules => notes.push(
+            "git-aware rules (deleted or edited migrations) did not run: pass --base REF or --staged"
+                .to_string(),
+        ),
+        _ => {}
+    }
     Ok(Report {
         prefix: display_prefix(target, &root, meta.is_dir()),
         diagnostics: collected.diagnostics,
         sources: collected.sources,
         summary,
+        notes,
     })
 }
 
-fn run_rules(index: &Index, settings: &Settings) -> Vec<Diagnostic> {
+fn run_rules(
+    index: &Index,
+    settings: &Settings,
+    changes: Option<&dyn ChangeSet>,
+) -> Vec<Diagnostic> {
     let kinds: BTreeSet<FileKind> = settings
         .rules
         .iter()
@@ -162,6 +185,7 @@ fn run_rules(index: &Index, settings: &Settings) -> Vec<Diagnostic> {
                 file,
                 index,
                 settings,
+                changes,
             };
             for rule in &settings.rules {
                 if rule.meta().kinds.contains(&file.kind) {
@@ -176,7 +200,12 @@ fn run_rules(index: &Index, settings: &Settings) -> Vec<Diagnostic> {
         .par_iter()
         .flat_map_iter(|rule| {
             let mut found = Vec::new();
-            rule.check_project(&ProjectContext { index, settings }, &mut found);
+            let ctx = ProjectContext {
+                index,
+                settings,
+                changes,
+            };
+            rule.check_project(&ctx, &mut found);
             found
         })
         .collect();

@@ -44,6 +44,15 @@ pub enum ToolError {
         source: std::io::Error,
     },
 
+    /// A git-aware run could not compare with its base.
+    #[error("{message}")]
+    #[diagnostic(code(guardrail::git))]
+    Git {
+        message: String,
+        #[help]
+        help: String,
+    },
+
     #[error("could not write `{path}`: {source}")]
     #[diagnostic(code(guardrail::io))]
     Write {

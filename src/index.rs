@@ -4,6 +4,9 @@
 
 use crate::classify::FileKind;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::django::DjangoProject;
+use crate::django::migration::{self, MigrationFacts};
+use crate::python::{self, PyModule};
 use crate::rules::guardrail::{parse_error::ParseError, skipped_file::SkippedFile};
 use crate::source::{RelPath, SourceFile, Span};
 use crate::yaml::{self, ParseFailure, YamlFile};
@@ -20,6 +23,18 @@ pub enum Loaded {
     Skipped { reason: String, severity: Severity },
 }
 
+/// What a file is as a Django migration.
+#[derive(Debug)]
+pub enum MigrationLoad<'a> {
+    Facts(&'a MigrationFacts),
+    /// Parses, but defines no `Migration` class.
+    NotAMigration,
+    /// A syntax error (reported once as a parse error).
+    Unparseable,
+    /// Skipped on read (reported once as a skipped file).
+    Unreadable,
+}
+
 #[derive(Debug)]
 pub struct FileEntry {
     pub path: RelPath,
@@ -28,6 +43,8 @@ pub struct FileEntry {
     max_size: u64,
     source: OnceLock<Loaded>,
     yaml: OnceLock<Result<YamlFile, ParseFailure>>,
+    python: OnceLock<Result<PyModule, ParseFailure>>,
+    migration: OnceLock<Result<Option<MigrationFacts>, ParseFailure>>,
 }
 
 impl FileEntry {
@@ -39,6 +56,8 @@ impl FileEntry {
             max_size,
             source: OnceLock::new(),
             yaml: OnceLock::new(),
+            python: OnceLock::new(),
+            migration: OnceLock::new(),
         }
     }
 
@@ -61,6 +80,31 @@ impl FileEntry {
     pub fn yaml(&self) -> Option<&YamlFile> {
         let source = self.source()?;
         self.yaml.get_or_init(|| yaml::parse(source)).as_ref().ok()
+    }
+
+    /// The file parsed as Python and summarised, on first use.
+    pub fn python(&self) -> Option<&PyModule> {
+        let source = self.source()?;
+        self.python
+            .get_or_init(|| python::parse(&source.text))
+            .as_ref()
+            .ok()
+    }
+
+    /// The file's facts as a Django migration, on first use. Migration files are not
+    /// summarised as modules: only these facts are kept.
+    pub fn migration(&self) -> MigrationLoad<'_> {
+        let Some(source) = self.source() else {
+            return MigrationLoad::Unreadable;
+        };
+        match self
+            .migration
+            .get_or_init(|| migration::extract(&source.text))
+        {
+            Ok(Some(facts)) => MigrationLoad::Facts(facts),
+            Ok(None) => MigrationLoad::NotAMigration,
+            Err(_) => MigrationLoad::Unparseable,
+        }
     }
 
     fn load(&self) -> Loaded {
@@ -129,7 +173,15 @@ impl FileEntry {
                 ),
             );
         }
-        if let Some(Err(failure)) = self.yaml.get() {
+        let failure = [
+            self.yaml.get().and_then(|r| r.as_ref().err()),
+            self.python.get().and_then(|r| r.as_ref().err()),
+            self.migration.get().and_then(|r| r.as_ref().err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next();
+        if let Some(failure) = failure {
             let mut d = Diagnostic::new(&ParseError::META, self.path.clone(), &failure.message)
                 .note(
                     "the tools that read this file at deploy time fail on it too, and guardrail \
@@ -145,17 +197,26 @@ impl FileEntry {
     }
 }
 
-/// All discovered files, sorted by path.
+/// All discovered files, sorted by path, and project models derived from them.
 #[derive(Debug, Default)]
 pub struct Index {
     files: Vec<FileEntry>,
+    django: OnceLock<DjangoProject>,
 }
 
 impl Index {
     pub fn new(mut files: Vec<FileEntry>) -> Self {
         files.sort_by(|a, b| a.path.cmp(&b.path));
         files.dedup_by(|a, b| a.path == b.path);
-        Self { files }
+        Self {
+            files,
+            django: OnceLock::new(),
+        }
+    }
+
+    /// The Django apps and migration graph, built on first use.
+    pub fn django(&self) -> &DjangoProject {
+        self.django.get_or_init(|| DjangoProject::build(self))
     }
 
     pub fn files(&self) -> &[FileEntry] {

@@ -3,15 +3,19 @@
 //! The pipeline (ARCHITECTURE.md): discover -> classify -> index (parse once) -> check ->
 //! collect -> render -> exit code. `main` is a thin wrapper over [`cli::run`].
 
+pub mod changes;
 pub mod classify;
 pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod django;
 pub mod engine;
 pub mod error;
+pub mod ignorefile;
 pub mod index;
+pub mod python;
 pub mod render;
 pub mod rule;
 pub mod rules;

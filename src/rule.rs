@@ -4,6 +4,7 @@
 //! README table): the macro captures the `///` lines into [`RuleMeta::doc`], the way
 //! clippy's `declare_clippy_lint!` does, so the doc cannot drift away from the rule.
 
+use crate::changes::ChangeSet;
 use crate::classify::FileKind;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -23,6 +24,8 @@ pub struct RuleMeta {
     pub doc: &'static str,
     /// The file kinds the rule reads. Only files of these kinds are ever opened.
     pub kinds: &'static [FileKind],
+    /// Compares with a base (`--base`/`--staged`); does not run without one.
+    pub git_aware: bool,
 }
 
 /// Rules are identified by their code: `&Self::META` is a promoted constant, so two
@@ -71,12 +74,15 @@ pub struct FileContext<'a> {
     pub file: &'a FileEntry,
     pub index: &'a Index,
     pub settings: &'a Settings,
+    pub changes: Option<&'a dyn ChangeSet>,
 }
 
 /// What a project rule sees: the complete index.
 pub struct ProjectContext<'a> {
     pub index: &'a Index,
     pub settings: &'a Settings,
+    /// What changed against the base; `None` without `--base`/`--staged`.
+    pub changes: Option<&'a dyn ChangeSet>,
 }
 
 /// A rule is a pure function of its context: no I/O, no printing, no global state.
@@ -101,7 +107,8 @@ macro_rules! declare_rule {
             slug: $slug:literal,
             severity: $sev:ident,
             summary: $summary:literal,
-            kinds: [$($kind:ident),* $(,)?] $(,)?
+            kinds: [$($kind:ident),* $(,)?]
+            $(, git_aware: $git:literal)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -116,6 +123,7 @@ macro_rules! declare_rule {
                 summary: $summary,
                 doc: concat!($($doc, "\n"),*),
                 kinds: &[$($crate::classify::FileKind::$kind),*],
+                git_aware: false $(|| $git)?,
             };
         }
     };

@@ -76,5 +76,15 @@ pub fn summary_line(outcome: &Outcome) -> String {
     if !extra.is_empty() {
         line.push_str(&format!(" ({})", extra.join(", ")));
     }
+    let mut notes: Vec<&str> = outcome
+        .reports
+        .iter()
+        .flat_map(|r| r.notes.iter().map(String::as_str))
+        .collect();
+    notes.dedup();
+    for note in notes {
+        line.push_str("\nguardrail: ");
+        line.push_str(note);
+    }
     line
 }

@@ -40,6 +40,7 @@ pub fn render(outcome: &Outcome, opts: &PrettyOptions) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(opts.width)
         .with_links(false)
+        .with_break_words(false)
         .without_syntax_highlighting();
     let mut out = String::new();
     for report in &outcome.reports {
@@ -103,7 +104,8 @@ fn render_one(
         let rest = " ".repeat(first.chars().count());
         let options = textwrap::Options::new(opts.width)
             .initial_indent(&first)
-            .subsequent_indent(&rest);
+            .subsequent_indent(&rest)
+            .break_words(false);
         textwrap::fill(body, options)
     };
     if let Some(note) = &d.note {

@@ -4,6 +4,7 @@
 
 pub mod compose;
 pub mod guardrail;
+pub mod migrations;
 
 use crate::rule::Rule;
 
@@ -11,6 +12,13 @@ static ALL: &[&dyn Rule] = &[
     &guardrail::parse_error::ParseError,
     &guardrail::unused_suppression::UnusedSuppression,
     &guardrail::skipped_file::SkippedFile,
+    &migrations::deleted_migration::DeletedMigration,
+    &migrations::edited_migration::EditedMigration,
+    &migrations::missing_dependency::MissingDependency,
+    &migrations::emptied_app::EmptiedApp,
+    &migrations::multiple_leaves::MultipleLeaves,
+    &migrations::number_collision::NumberCollision,
+    &migrations::ignored_by_vcs::IgnoredByVcs,
     &compose::obsolete_version_key::ObsoleteVersionKey,
 ];
 

@@ -1,0 +1,112 @@
+use super::qualified;
+use crate::declare_rule;
+use crate::diagnostic::Diagnostic;
+use crate::rule::{ProjectContext, Rule, RuleMeta};
+use std::collections::BTreeMap;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports two migrations of one app with the same number (`0002_add_salary` and
+    /// `0002_add_manager`) where neither depends on the other, directly or through other
+    /// migrations. A squash and the migrations it replaces are not a collision. Apps
+    /// whose graph cannot be read statically are not judged.
+    ///
+    /// ## Why it breaks production
+    /// The numbers promise an order that Django does not follow: the two branches were
+    /// written without each other, and on each database they run in whatever order the
+    /// graph allows. Two branches that touch the same table (a rename on one, a new
+    /// field on the other) then give different schemas on different databases. When the
+    /// branches are not merged yet, `migrate` stops with `Conflicting migrations
+    /// detected` (see `migrations/multiple-leaves`).
+    ///
+    /// ## Example
+    /// ```text
+    /// employees/migrations/0002_add_salary.py    dependencies: 0001_initial
+    /// employees/migrations/0002_add_manager.py   dependencies: 0001_initial
+    /// ```
+    /// Use instead: rebase the newer branch's migration onto the other one and renumber it:
+    /// ```text
+    /// employees/migrations/0002_add_salary.py    dependencies: 0001_initial
+    /// employees/migrations/0003_add_manager.py   dependencies: 0002_add_salary
+    /// ```
+    pub struct NumberCollision {
+        code: "GR106",
+        slug: "migrations/number-collision",
+        severity: Warning,
+        summary: "Two migrations of one app share a number and neither depends on the other",
+        kinds: [DjangoMigration, Python, DjangoSettings],
+    }
+}
+
+impl Rule for NumberCollision {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
+        let project = ctx.index.django();
+        for (ai, app) in project.apps.iter().enumerate() {
+            if app.migrations.len() < 2 {
+                continue;
+            }
+            let Some(graph) = project.app_graph(ctx.index, ai) else {
+                continue;
+            };
+            let mut by_number: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+            for &n in &graph.nodes {
+                let Some(m) = project.migrations.get(n) else {
+                    continue;
+                };
+                let digits = m.name.len()
+                    - m.name
+                        .trim_start_matches(|c: char| c.is_ascii_digit())
+                        .len();
+                if let Some(number) = m.name.get(..digits).filter(|d| !d.is_empty()) {
+                    by_number.entry(number).or_default().push(n);
+                }
+            }
+            for (number, nodes) in by_number {
+                for (i, &a) in nodes.iter().enumerate() {
+                    for &b in nodes.iter().skip(i + 1) {
+                        if graph.is_ancestor(a, b) || graph.is_ancestor(b, a) {
+                            continue;
+                        }
+                        let (Some(ma), Some(mb)) =
+                            (project.migrations.get(a), project.migrations.get(b))
+                        else {
+                            continue;
+                        };
+                        let (Some(fa), Some(fb)) =
+                            (project.facts(ctx.index, a), project.facts(ctx.index, b))
+                        else {
+                            continue;
+                        };
+                        out.push(
+                            Diagnostic::new(
+                                &Self::META,
+                                mb.path.clone(),
+                                format!(
+                                    "`{}` and `{}` are both number {number} and neither depends on the other",
+                                    qualified(&app.label, &mb.name),
+                                    qualified(&app.label, &ma.name)
+                                ),
+                            )
+                            .span(fb.class_span)
+                            .label("written without the other")
+                            .related(ma.path.clone(), fa.class_span, format!("the other {number}"))
+                            .note(
+                                "the two branches run in an order the graph picks, which can differ \
+                                 between databases; unmerged, `migrate` stops with `Conflicting migrations detected`",
+                            )
+                            .help(format!(
+                                "if `{}` is not deployed yet, make it depend on `{}` and renumber it; \
+                                 if both are deployed and merged, suppress this with a reason",
+                                mb.name, ma.name
+                            )),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
