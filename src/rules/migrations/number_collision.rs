@@ -6,10 +6,15 @@ use std::collections::BTreeMap;
 
 declare_rule! {
     /// ## What it does
-    /// Reports two migrations of one app with the same number (`0002_add_salary` and
-    /// `0002_add_manager`) where neither depends on the other, directly or through other
+    /// With `--base REF` or `--staged`, reports a migration added by the change that has
+    /// the same number as another migration of its app (`0002_add_manager` beside
+    /// `0002_add_salary`) where neither depends on the other, directly or through other
     /// migrations. A squash and the migrations it replaces are not a collision. Apps
     /// whose graph cannot be read statically are not judged.
+    ///
+    /// Collisions already on the base branch are history: once merged they are harmless,
+    /// and real projects carry hundreds of them (saleor: 219), so they are not reported.
+    /// An unmerged collision is also reported as an error by `migrations/multiple-leaves`.
     ///
     /// ## Why it breaks production
     /// The numbers promise an order that Django does not follow: the two branches were
@@ -35,6 +40,7 @@ declare_rule! {
         severity: Warning,
         summary: "Two migrations of one app share a number and neither depends on the other",
         kinds: [DjangoMigration, Python, DjangoSettings],
+        git_aware: true,
     }
 }
 
@@ -44,6 +50,7 @@ impl Rule for NumberCollision {
     }
 
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
+        let Some(changes) = ctx.changes else { return };
         let project = ctx.index.django();
         for (ai, app) in project.apps.iter().enumerate() {
             if app.migrations.len() < 2 {
@@ -76,6 +83,13 @@ impl Rule for NumberCollision {
                         else {
                             continue;
                         };
+                        // Report on the side the change adds; skip pairs it does not touch.
+                        let (ma, mb, a, b) =
+                            match (changes.was_added(&ma.path), changes.was_added(&mb.path)) {
+                                (_, true) => (ma, mb, a, b),
+                                (true, false) => (mb, ma, b, a),
+                                (false, false) => continue,
+                            };
                         let (Some(fa), Some(fb)) =
                             (project.facts(ctx.index, a), project.facts(ctx.index, b))
                         else {
@@ -92,16 +106,16 @@ impl Rule for NumberCollision {
                                 ),
                             )
                             .span(fb.class_span)
-                            .label("written without the other")
+                            .label("added by this change, written without the other")
                             .related(ma.path.clone(), fa.class_span, format!("the other {number}"))
                             .note(
                                 "the two branches run in an order the graph picks, which can differ \
                                  between databases; unmerged, `migrate` stops with `Conflicting migrations detected`",
                             )
                             .help(format!(
-                                "if `{}` is not deployed yet, make it depend on `{}` and renumber it; \
-                                 if both are deployed and merged, suppress this with a reason",
-                                mb.name, ma.name
+                                "`{}` is not deployed yet: make it depend on `{}` and renumber it \
+                                 (or delete it and run `python manage.py makemigrations {}` again)",
+                                mb.name, ma.name, app.label
                             )),
                         );
                     }
