@@ -5,6 +5,7 @@ use crate::changes::{BaseSpec, ChangeSet, FixtureChangeSet, GitChangeSet};
 use crate::config::{self, CliOverrides, FailOn, Settings};
 use crate::engine;
 use crate::error::ToolError;
+use crate::graph::{self, GraphFormat};
 use crate::render::{self, Format, Outcome, PrettyOptions};
 use crate::rules;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -42,12 +43,27 @@ pub enum Command {
         /// A code (GR501) or slug (compose/obsolete-version-key).
         rule: String,
     },
+    /// Draw a graph: `guardrail graph migrations [PATH] --format mermaid|dot`.
+    Graph {
+        #[arg(value_enum)]
+        what: GraphKind,
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
     /// Write a commented default guardrail.toml (never overwrites one).
     Init {
         /// The directory to write it in.
         #[arg(default_value = ".")]
         path: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphKind {
+    /// Every Django app's migration graph, broken edges and extra leaves highlighted.
+    Migrations,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -156,6 +172,23 @@ fn dispatch(cli: Cli) -> Result<u8, ToolError> {
                 "no rule `{rule}`; `guardrail rules` lists them"
             ))),
         },
+        Command::Graph {
+            what: GraphKind::Migrations,
+            path,
+            format,
+        } => {
+            let root = if path.is_file() {
+                path.parent()
+                    .map_or_else(|| PathBuf::from("."), PathBuf::from)
+            } else {
+                path.clone()
+            };
+            let loaded = config::load(&root, None)?;
+            let settings = Settings::resolve(loaded.as_ref(), &CliOverrides::default())?;
+            let scan = engine::scan(&path, &settings)?;
+            print_stdout(&graph::render(&scan.index, format));
+            Ok(0)
+        }
         Command::Init { path } => {
             let target = path.join(config::CONFIG_FILE);
             let display = target.display().to_string();

@@ -74,17 +74,21 @@ impl Report {
     }
 }
 
-/// Scans one path (a directory, or a single file) with `settings`.
-pub fn check(
-    target: &Path,
-    settings: &Settings,
-    changes: Option<&dyn ChangeSet>,
-) -> Result<Report, ToolError> {
+/// A scan root's files, indexed.
+pub struct Scan {
+    pub root: PathBuf,
+    pub is_dir: bool,
+    pub index: Index,
+    pub discovered: Discovered,
+}
+
+/// Discovers and classifies the files under `target` (a directory, or a single file).
+pub fn scan(target: &Path, settings: &Settings) -> Result<Scan, ToolError> {
     let meta = std::fs::metadata(target).map_err(|e| ToolError::Root {
         path: target.display().to_string(),
         reason: e.to_string(),
     })?;
-    let (root, discovered) = if meta.is_dir() {
+    let (root, mut discovered) = if meta.is_dir() {
         std::fs::read_dir(target).map_err(|e| ToolError::Root {
             path: target.display().to_string(),
             reason: e.to_string(),
@@ -109,10 +113,8 @@ pub fn check(
         };
         (parent, discovered)
     };
-
     let index = Index::new(
-        discovered
-            .files
+        std::mem::take(&mut discovered.files)
             .into_iter()
             .map(|(rel, abs)| {
                 let kind = classify(rel.as_str());
@@ -120,7 +122,26 @@ pub fn check(
             })
             .collect(),
     );
+    Ok(Scan {
+        root,
+        is_dir: meta.is_dir(),
+        index,
+        discovered,
+    })
+}
 
+/// Scans one path (a directory, or a single file) with `settings`.
+pub fn check(
+    target: &Path,
+    settings: &Settings,
+    changes: Option<&dyn ChangeSet>,
+) -> Result<Report, ToolError> {
+    let Scan {
+        root,
+        is_dir,
+        index,
+        discovered,
+    } = scan(target, settings)?;
     let mut diagnostics = run_rules(&index, settings, changes);
     diagnostics.extend(index.failure_diagnostics());
     for (path, message) in &discovered.errors {
@@ -157,7 +178,7 @@ pub fn check(
         _ => {}
     }
     Ok(Report {
-        prefix: display_prefix(target, &root, meta.is_dir()),
+        prefix: display_prefix(target, &root, is_dir),
         diagnostics: collected.diagnostics,
         sources: collected.sources,
         summary,
@@ -165,7 +186,9 @@ pub fn check(
     })
 }
 
-fn run_rules(
+/// Runs every enabled rule over an index: file rules per file in parallel, then
+/// project rules in parallel.
+pub fn run_rules(
     index: &Index,
     settings: &Settings,
     changes: Option<&dyn ChangeSet>,

@@ -13,6 +13,7 @@ pub mod discover;
 pub mod django;
 pub mod engine;
 pub mod error;
+pub mod graph;
 pub mod ignorefile;
 pub mod index;
 pub mod python;

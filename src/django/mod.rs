@@ -14,6 +14,7 @@ use crate::index::{Index, MigrationLoad};
 use crate::python::{PyModule, PyStmt, PyValue};
 use crate::source::{RelPath, Span};
 use migration::{DepTarget, MigrationFacts};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Debug, Clone)]
@@ -71,10 +72,10 @@ pub struct DjangoProject {
     pub labels: BTreeMap<String, Vec<usize>>,
     /// Literal values of `AUTH_USER_MODEL` & co. found in settings, by setting name.
     pub swappable: BTreeMap<String, BTreeSet<String>>,
-    /// (label, replaced name) -> the squash migrations that replace it.
-    pub replaced_by: HashMap<(String, String), Vec<usize>>,
-    /// (label, name) -> node.
-    by_key: HashMap<(String, String), Vec<usize>>,
+    /// label -> replaced name -> the squash migrations that replace it.
+    replaced_by: HashMap<String, HashMap<String, Vec<usize>>>,
+    /// label -> name -> nodes.
+    by_key: HashMap<String, HashMap<String, Vec<usize>>>,
 }
 
 /// Names of well-known abstract bases from Django and popular libraries whose
@@ -167,6 +168,23 @@ impl DjangoProject {
             }
         }
 
+        // Parse apps.py and models modules in parallel (labels and models read them).
+        files
+            .par_iter()
+            .filter(|f| {
+                let p = f.path.as_str();
+                let name = f.path.file_name();
+                f.kind == FileKind::Python
+                    && (name == "apps.py"
+                        || name == "models.py"
+                        || f.path.parent().ends_with("/models")
+                        || f.path.parent() == "models")
+                    && !p.contains("/migrations/")
+            })
+            .for_each(|f| {
+                let _ = f.python();
+            });
+
         let mut project = DjangoProject {
             swappable,
             ..Default::default()
@@ -238,6 +256,24 @@ impl DjangoProject {
             }
         }
 
+        // Parse every migration candidate in parallel before the serial walk below.
+        let candidates: Vec<usize> = project
+            .apps
+            .iter()
+            .flat_map(|a| {
+                by_dir
+                    .get(a.migrations_dir.as_str())
+                    .into_iter()
+                    .flatten()
+                    .copied()
+            })
+            .collect();
+        candidates.par_iter().for_each(|&fi| {
+            if let Some(f) = files.get(fi) {
+                let _ = f.migration();
+            }
+        });
+
         // Migrations of each app.
         for app_index in 0..project.apps.len() {
             let Some(app) = project.apps.get(app_index) else {
@@ -275,7 +311,7 @@ impl DjangoProject {
         }
 
         // Models.
-        let model_classes = model_classes(index, &project.apps);
+        let model_classes = model_classes(index, &project.apps, &by_dir);
         for (app_index, models) in model_classes {
             if let Some(app) = project.apps.get_mut(app_index) {
                 app.models = models;
@@ -288,11 +324,13 @@ impl DjangoProject {
         for (i, m) in project.migrations.iter().enumerate() {
             project
                 .by_key
-                .entry((m.label.clone(), m.name.clone()))
+                .entry(m.label.clone())
+                .or_default()
+                .entry(m.name.clone())
                 .or_default()
                 .push(i);
         }
-        let mut replaced_by: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let mut replaced_by: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
         for i in 0..project.migrations.len() {
             let Some(facts) = project.facts(index, i) else {
                 continue;
@@ -300,7 +338,9 @@ impl DjangoProject {
             for r in &facts.replaces {
                 if let DepTarget::Node { app, name } = &r.target {
                     replaced_by
-                        .entry((app.clone(), name.clone()))
+                        .entry(app.clone())
+                        .or_default()
+                        .entry(name.clone())
                         .or_default()
                         .push(i);
                 }
@@ -321,17 +361,23 @@ impl DjangoProject {
     /// Nodes named (label, name).
     pub fn nodes(&self, label: &str, name: &str) -> &[usize] {
         self.by_key
-            .get(&(label.to_string(), name.to_string()))
+            .get(label)
+            .and_then(|names| names.get(name))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The squash migrations that replace (label, name).
+    pub fn replacing(&self, label: &str, name: &str) -> &[usize] {
+        self.replaced_by
+            .get(label)
+            .and_then(|names| names.get(name))
             .map_or(&[], Vec::as_slice)
     }
 
     /// Whether (label, name) resolves: the migration exists, or a squash that exists
     /// replaces it.
     pub fn resolves(&self, label: &str, name: &str) -> bool {
-        !self.nodes(label, name).is_empty()
-            || self
-                .replaced_by
-                .contains_key(&(label.to_string(), name.to_string()))
+        !self.nodes(label, name).is_empty() || !self.replacing(label, name).is_empty()
     }
 
     /// Apps with this label whose migrations live in the repository (a migrations
@@ -359,15 +405,11 @@ impl DjangoProject {
     /// Maps a replaced migration to the squash that replaces it (within `label`), so
     /// that `('app', '0002_x')` and `('app', '0001_squashed_0004_y')` compare equal.
     pub fn alias(&self, label: &str, name: &str) -> String {
-        self.replaced_by
-            .get(&(label.to_string(), name.to_string()))
-            .and_then(|squashes| {
-                squashes
-                    .iter()
-                    .filter_map(|i| self.migrations.get(*i))
-                    .map(|m| m.name.clone())
-                    .min()
-            })
+        self.replacing(label, name)
+            .iter()
+            .filter_map(|i| self.migrations.get(*i))
+            .map(|m| m.name.clone())
+            .min()
             .unwrap_or_else(|| name.to_string())
     }
 
@@ -491,7 +533,11 @@ fn imports_django(module: &PyModule) -> bool {
 /// Concrete model classes per app, from `models.py` and `models/*.py`. A class is a
 /// model when a base is `models.Model`/`Model` in a module that imports Django, a
 /// well-known library model base, or (transitively) another model class of the repo.
-fn model_classes(index: &Index, apps: &[App]) -> Vec<(usize, Vec<ModelDef>)> {
+fn model_classes(
+    index: &Index,
+    apps: &[App],
+    by_dir: &HashMap<&str, Vec<usize>>,
+) -> Vec<(usize, Vec<ModelDef>)> {
     struct Candidate<'a> {
         app: usize,
         path: RelPath,
@@ -503,10 +549,12 @@ fn model_classes(index: &Index, apps: &[App]) -> Vec<(usize, Vec<ModelDef>)> {
         let mut paths = vec![join(&app.dir, "models.py")];
         let models_dir = join(&app.dir, "models");
         paths.extend(
-            index
-                .files()
-                .iter()
-                .filter(|f| f.path.parent() == models_dir && f.path.as_str().ends_with(".py"))
+            by_dir
+                .get(models_dir.as_str())
+                .into_iter()
+                .flatten()
+                .filter_map(|i| index.files().get(*i))
+                .filter(|f| f.path.as_str().ends_with(".py"))
                 .map(|f| f.path.to_string()),
         );
         for p in paths {
@@ -640,8 +688,7 @@ impl DjangoProject {
         }
         // Replaced nodes whose squash (in this app) exists are folded into it.
         let squash_of = |name: &str| -> Option<usize> {
-            self.replaced_by
-                .get(&(label.to_string(), name.to_string()))?
+            self.replacing(label, name)
                 .iter()
                 .copied()
                 .filter(|s| a.migrations.contains(s))

@@ -73,10 +73,8 @@ impl Rule for DeletedMigration {
             };
             let label = app.label.as_str();
             let squashed = project
-                .replaced_by
-                .get(&(label.to_string(), stem.to_string()))
-                .into_iter()
-                .flatten()
+                .replacing(label, stem)
+                .iter()
                 .filter_map(|s| project.migrations.get(*s))
                 .any(|s| !changes.was_added(&s.path));
             if squashed {

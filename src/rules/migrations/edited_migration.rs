@@ -104,7 +104,17 @@ impl Rule for EditedMigration {
                 continue;
             };
             let mut changed = Vec::new();
-            if before.behaviour_fingerprint != now.behaviour_fingerprint {
+            // The fingerprint is computed here, for the files the change modified only.
+            let now_text = ctx
+                .index
+                .loaded_source(m.path.as_str())
+                .map(|s| s.text.as_str());
+            let now_print = now_text.and_then(migration::behaviour_fingerprint);
+            let before_print = changes
+                .base_text(&change.path)
+                .as_deref()
+                .and_then(migration::behaviour_fingerprint);
+            if now_print != before_print {
                 changed.push(("operations", now.operations_span.unwrap_or(now.class_span)));
             }
             if normalized_deps(&alias, before) != normalized_deps(&alias, now) {

@@ -1,0 +1,332 @@
+//! The migrations family end to end: incident 1a at the exact lines, and real git
+//! repositories built in temporary directories (no network).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
+mod common;
+
+use assert_cmd::Command;
+use common::{check_dir, repo_root};
+use guardrail::config::{CliOverrides, Settings};
+use guardrail::engine;
+use std::fs;
+use std::path::Path;
+use std::process::Command as Process;
+use tempfile::TempDir;
+
+fn findings(report: &engine::Report) -> Vec<(String, String, Option<usize>)> {
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.rule.slug.to_string(),
+                d.path.to_string(),
+                d.position.map(|p| p.start_line),
+            )
+        })
+        .collect()
+}
+
+const INCIDENT: &str = "fixtures/migrations/deleted_migration/invalid";
+
+#[test]
+fn incident_static_findings_at_the_right_lines() {
+    let dir = repo_root().join(INCIDENT);
+    let settings = Settings::resolve(None, &CliOverrides::default()).unwrap();
+    let report = engine::check(&dir, &settings, None).unwrap();
+    let found = findings(&report);
+    let expected = [
+        (
+            "migrations/missing-dependency",
+            "backend/apps/abac/migrations/0002_initial.py",
+            Some(9),
+        ),
+        (
+            "migrations/emptied-app",
+            "backend/apps/authentication/models.py",
+            Some(5),
+        ),
+        (
+            "migrations/missing-dependency",
+            "backend/apps/employees/migrations/0001_initial.py",
+            Some(10),
+        ),
+    ];
+    let expected: Vec<(String, String, Option<usize>)> = expected
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+        .collect();
+    assert_eq!(found, expected);
+    assert!(
+        report.notes.iter().any(|n| n.contains("did not run")),
+        "the summary says git-aware rules did not run: {:?}",
+        report.notes
+    );
+}
+
+#[test]
+fn incident_with_base_adds_the_deleted_migration() {
+    let report = check_dir(&repo_root().join(INCIDENT));
+    let deleted: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.slug == "migrations/deleted-migration")
+        .collect();
+    assert_eq!(deleted.len(), 1);
+    let d = deleted[0];
+    assert_eq!(
+        d.path.as_str(),
+        "backend/apps/authentication/migrations/0001_initial.py"
+    );
+    assert!(d.span.is_none(), "the file is gone: no span");
+    assert_eq!(d.labels.len(), 1, "the dependent migration is labelled");
+    assert_eq!(
+        d.labels[0].path.as_ref().map(|p| p.as_str()),
+        Some("backend/apps/abac/migrations/0002_initial.py")
+    );
+    assert_eq!(d.labels[0].position.map(|p| p.start_line), Some(9));
+}
+
+// ---- real git ----
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Process::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, text).unwrap();
+}
+
+const MIGRATION_0001: &str = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = []\n";
+const MIGRATION_0002: &str = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial')]\n    operations = []\n";
+
+/// main: the shop app with two migrations; feature: one more commit on top.
+fn repo_with_history() -> TempDir {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    write(dir, "shop/__init__.py", "");
+    write(
+        dir,
+        "shop/models.py",
+        "from django.db import models\n\n\nclass Order(models.Model):\n    pass\n",
+    );
+    write(dir, "shop/migrations/__init__.py", "");
+    write(dir, "shop/migrations/0001_initial.py", MIGRATION_0001);
+    write(dir, "shop/migrations/0002_order_total.py", MIGRATION_0002);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "base"]);
+    git(dir, &["checkout", "-q", "-b", "feature"]);
+    tmp
+}
+
+fn guardrail() -> Command {
+    let mut cmd = assert_cmd::cargo_bin_cmd!("guardrail");
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn real_git_deleted_migration_with_base() {
+    let tmp = repo_with_history();
+    let dir = tmp.path();
+    fs::remove_file(dir.join("shop/migrations/0001_initial.py")).unwrap();
+    git(dir, &["commit", "-q", "-am", "delete a migration"]);
+
+    let (code, out, err) = run(guardrail()
+        .current_dir(dir)
+        .args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 1, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rules: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "migrations/deleted-migration",
+            "migrations/missing-dependency"
+        ],
+        "{out}"
+    );
+    assert_eq!(
+        v["diagnostics"][0]["path"],
+        "shop/migrations/0001_initial.py"
+    );
+
+    // Without a base the git-aware rule does not run, and the summary says so.
+    let (code, out, _) = run(guardrail().current_dir(dir).arg("check"));
+    assert_eq!(code, 1, "the dangling dependency is still an error");
+    assert!(
+        out.contains("did not run: pass --base REF or --staged"),
+        "{out}"
+    );
+    // --require-base makes a missing base an error.
+    let (code, _, err) = run(guardrail()
+        .current_dir(dir)
+        .args(["check", "--require-base"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("--require-base"), "{err}");
+}
+
+#[test]
+fn real_git_staged_edit_and_formatting_only_edit() {
+    let tmp = repo_with_history();
+    let dir = tmp.path();
+    // Formatting and comments only: not an edit.
+    write(
+        dir,
+        "shop/migrations/0002_order_total.py",
+        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    # reviewed\n    dependencies = [\n        (\"shop\", \"0001_initial\"),\n    ]\n    operations = [\n    ]\n",
+    );
+    git(dir, &["add", "-A"]);
+    let (code, out, _) = run(guardrail().current_dir(dir).args(["check", "--staged"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("compared with HEAD (staged changes)"), "{out}");
+    // A real change to the operations.
+    write(
+        dir,
+        "shop/migrations/0002_order_total.py",
+        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial')]\n    operations = [migrations.RunSQL('SELECT 1')]\n",
+    );
+    git(dir, &["add", "-A"]);
+    let (code, out, _) = run(guardrail().current_dir(dir).args(["check", "--staged"]));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("GR102 migrations/edited-migration"), "{out}");
+}
+
+#[test]
+fn shallow_clone_without_the_base_fails_with_the_fix() {
+    let origin = repo_with_history();
+    write(origin.path(), "shop/views.py", "x = 1\n");
+    git(origin.path(), &["add", "-A"]);
+    git(origin.path(), &["commit", "-q", "-m", "feature work"]);
+    let clones = TempDir::new().unwrap();
+    let url = format!("file://{}", origin.path().display());
+    git(
+        clones.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "feature",
+            "--single-branch",
+            &url,
+            "work",
+        ],
+    );
+    let work = clones.path().join("work");
+
+    // The base ref was never fetched.
+    let (code, _, err) =
+        run(guardrail()
+            .current_dir(&work)
+            .args(["check", "--base", "origin/main"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("git fetch --depth=1 origin main"), "{err}");
+
+    // Fetched, but the shallow history does not reach the merge base.
+    git(
+        &work,
+        &[
+            "fetch",
+            "-q",
+            "--depth",
+            "1",
+            "origin",
+            "main:refs/remotes/origin/main",
+        ],
+    );
+    let (code, _, err) =
+        run(guardrail()
+            .current_dir(&work)
+            .args(["check", "--base", "origin/main"]));
+    assert_eq!(code, 2, "never passes silently: {err}");
+    assert!(err.contains("shallow clone"), "{err}");
+    assert!(err.contains("fetch-depth: 0"), "{err}");
+
+    // Deepened: it works.
+    git(
+        &work,
+        &[
+            "fetch",
+            "-q",
+            "--unshallow",
+            "origin",
+            "main:refs/remotes/origin/main",
+        ],
+    );
+    let (code, out, err) =
+        run(guardrail()
+            .current_dir(&work)
+            .args(["check", "--base", "origin/main"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("compared with merge base of origin/main"),
+        "{out}"
+    );
+}
+
+#[test]
+fn graph_command_draws_broken_edges_and_extra_leaves() {
+    let (code, mermaid, _) = run(guardrail().args([
+        "graph",
+        "migrations",
+        &repo_root().join(INCIDENT).display().to_string(),
+    ]));
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("graph_incident_mermaid", mermaid);
+    assert!(
+        mermaid.contains("missing__authentication__0001_initial -. missing .-> abac__0002_initial")
+    );
+
+    let (code, dot, _) = run(guardrail().args([
+        "graph",
+        "migrations",
+        "--format",
+        "dot",
+        &repo_root()
+            .join("fixtures/migrations/multiple_leaves/invalid")
+            .display()
+            .to_string(),
+    ]));
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("graph_leaves_dot", dot);
+    assert_eq!(
+        dot.matches("fillcolor=\"#ffeeaa\"").count(),
+        2,
+        "both leaves highlighted"
+    );
+}
