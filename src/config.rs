@@ -54,6 +54,15 @@ pub struct ConfigFile {
     pub severity: Option<BTreeMap<Spanned<String>, Severity>>,
     /// Path globs mapped to the rules ignored there.
     pub per_path_ignores: Option<BTreeMap<Spanned<String>, Vec<Spanned<String>>>>,
+    /// Odoo settings.
+    pub odoo: Option<OdooConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OdooConfig {
+    /// The Odoo version (`"17.0"`), for manifests whose `version` does not say.
+    pub version: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -138,7 +147,7 @@ pub fn parse(
             "here",
             Some(format!(
                 "valid keys: select, ignore, fail-on, exclude, max-file-size, [severity], \
-                 [per-path-ignores]; `guardrail init` writes a commented {CONFIG_FILE}"
+                 [per-path-ignores], [odoo]; `guardrail init` writes a commented {CONFIG_FILE}"
             )),
         )
     };
@@ -186,6 +195,8 @@ pub struct Settings {
     pub max_file_size: u64,
     pub severity: Vec<(Selector, Severity)>,
     pub per_path_ignores: Vec<PathIgnore>,
+    /// `[odoo] version`, as a major version.
+    pub odoo_major: Option<u32>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -300,7 +311,29 @@ impl Settings {
             per_path_ignores.push(PathIgnore { glob, selectors });
         }
 
+        let odoo_major = match file.odoo.as_ref().and_then(|o| o.version.as_ref()) {
+            None => None,
+            Some(v) => {
+                let major = v
+                    .get_ref()
+                    .split('.')
+                    .next()
+                    .and_then(|m| m.parse::<u32>().ok());
+                match major {
+                    Some(m) if (6..=40).contains(&m) => Some(m),
+                    _ => {
+                        return Err(config_error(
+                            config,
+                            v.span(),
+                            format!("`{}` is not an Odoo version (e.g. \"17.0\")", v.get_ref()),
+                        ));
+                    }
+                }
+            }
+        };
+
         Ok(Settings {
+            odoo_major,
             rules,
             fail_on: cli.fail_on.or(file.fail_on).unwrap_or(FailOn::Error),
             exclude,
@@ -370,6 +403,10 @@ fail-on = "error"
 # Ignore rules for some paths only.
 [per-path-ignores]
 # "legacy/**" = ["compose"]
+
+# Odoo: the version, for manifests whose `version` is not `17.0.x.y.z`-style.
+[odoo]
+# version = "17.0"
 "#;
 
 #[cfg(test)]

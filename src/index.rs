@@ -6,6 +6,9 @@ use crate::classify::FileKind;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::django::DjangoProject;
 use crate::django::migration::{self, MigrationFacts};
+use crate::odoo::OdooProject;
+use crate::odoo::access_csv::{self, AccessCsv};
+use crate::odoo::xml::{self as odoo_xml, XmlFacts};
 use crate::python::{self, PyModule};
 use crate::rules::guardrail::{parse_error::ParseError, skipped_file::SkippedFile};
 use crate::source::{RelPath, SourceFile, Span};
@@ -45,6 +48,8 @@ pub struct FileEntry {
     yaml: OnceLock<Result<YamlFile, ParseFailure>>,
     python: OnceLock<Result<PyModule, ParseFailure>>,
     migration: OnceLock<Result<Option<MigrationFacts>, ParseFailure>>,
+    access_csv: OnceLock<AccessCsv>,
+    odoo_xml: OnceLock<Result<XmlFacts, ParseFailure>>,
 }
 
 impl FileEntry {
@@ -58,6 +63,8 @@ impl FileEntry {
             yaml: OnceLock::new(),
             python: OnceLock::new(),
             migration: OnceLock::new(),
+            access_csv: OnceLock::new(),
+            odoo_xml: OnceLock::new(),
         }
     }
 
@@ -105,6 +112,25 @@ impl FileEntry {
             Ok(None) => MigrationLoad::NotAMigration,
             Err(_) => MigrationLoad::Unparseable,
         }
+    }
+
+    /// The file read as `ir.model.access.csv`, on first use (its faults are data, not
+    /// parse errors: `security/malformed-access-file` reports them).
+    pub fn access_csv(&self) -> Option<&AccessCsv> {
+        let source = self.source()?;
+        Some(
+            self.access_csv
+                .get_or_init(|| access_csv::parse(&source.text)),
+        )
+    }
+
+    /// The `ir.model.access` records of an Odoo data XML file, on first use.
+    pub fn odoo_xml(&self) -> Option<&XmlFacts> {
+        let source = self.source()?;
+        self.odoo_xml
+            .get_or_init(|| odoo_xml::parse(source))
+            .as_ref()
+            .ok()
     }
 
     fn load(&self) -> Loaded {
@@ -177,6 +203,7 @@ impl FileEntry {
             self.yaml.get().and_then(|r| r.as_ref().err()),
             self.python.get().and_then(|r| r.as_ref().err()),
             self.migration.get().and_then(|r| r.as_ref().err()),
+            self.odoo_xml.get().and_then(|r| r.as_ref().err()),
         ]
         .into_iter()
         .flatten()
@@ -202,6 +229,7 @@ impl FileEntry {
 pub struct Index {
     files: Vec<FileEntry>,
     django: OnceLock<DjangoProject>,
+    odoo: OnceLock<OdooProject>,
 }
 
 impl Index {
@@ -211,7 +239,15 @@ impl Index {
         Self {
             files,
             django: OnceLock::new(),
+            odoo: OnceLock::new(),
         }
+    }
+
+    /// The Odoo modules, built on first use. `odoo_major` is the configured Odoo version
+    /// for manifests whose `version` does not say.
+    pub fn odoo(&self, odoo_major: Option<u32>) -> &OdooProject {
+        self.odoo
+            .get_or_init(|| OdooProject::build(self, odoo_major))
     }
 
     /// The Django apps and migration graph, built on first use.

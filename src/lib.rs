@@ -16,6 +16,7 @@ pub mod error;
 pub mod graph;
 pub mod ignorefile;
 pub mod index;
+pub mod odoo;
 pub mod python;
 pub mod render;
 pub mod rule;

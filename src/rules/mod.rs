@@ -5,6 +5,7 @@
 pub mod compose;
 pub mod guardrail;
 pub mod migrations;
+pub mod security;
 
 use crate::rule::Rule;
 
@@ -19,6 +20,14 @@ static ALL: &[&dyn Rule] = &[
     &migrations::multiple_leaves::MultipleLeaves,
     &migrations::number_collision::NumberCollision,
     &migrations::ignored_by_vcs::IgnoredByVcs,
+    &security::missing_access_file::MissingAccessFile,
+    &security::access_file_not_in_manifest::AccessFileNotInManifest,
+    &security::model_without_access::ModelWithoutAccess,
+    &security::manifest_file_missing::ManifestFileMissing,
+    &security::access_row_unknown_model::AccessRowUnknownModel,
+    &security::malformed_access_file::MalformedAccessFile,
+    &security::security_file_not_loaded::SecurityFileNotLoaded,
+    &security::transient_model_access::TransientModelAccess,
     &compose::obsolete_version_key::ObsoleteVersionKey,
 ];
 

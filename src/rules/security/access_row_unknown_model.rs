@@ -1,0 +1,134 @@
+use super::judged;
+use crate::declare_rule;
+use crate::diagnostic::Diagnostic;
+use crate::odoo::{OdooModule, model_xmlid};
+use crate::rule::{ProjectContext, Rule, RuleMeta};
+use std::collections::BTreeSet;
+
+declare_rule! {
+    /// ## What it does
+    /// Checks the `model_id:id` of every row of a loaded `ir.model.access.csv`. Odoo
+    /// gives a module the external id `model_<name>` for each model it defines or
+    /// extends, so an unprefixed `model_x` must name a model the module itself defines
+    /// or `_inherit`s, and `other.model_x` one that module `other` defines or extends.
+    /// References to modules outside the repository (`base.model_res_partner`) are not
+    /// judged, nor are modules whose `_name`/`_inherit` are not all literals.
+    ///
+    /// ## Why it breaks production
+    /// Installing or upgrading the module stops: `ValueError: External ID not found in
+    /// the system: school.model_school_studnet`, typically after a model was renamed or
+    /// moved to another module, or an extended model lost its prefix.
+    ///
+    /// ## Example
+    /// ```text
+    /// access_school_student_user,school.student user,model_school_studnet,base.group_user,1,1,1,1
+    /// access_partner_user,res.partner user,model_res_partner,base.group_user,1,0,0,0
+    /// ```
+    /// Use instead:
+    /// ```text
+    /// access_school_student_user,school.student user,model_school_student,base.group_user,1,1,1,1
+    /// access_partner_user,res.partner user,base.model_res_partner,base.group_user,1,0,0,0
+    /// ```
+    pub struct AccessRowUnknownModel {
+        code: "GR205",
+        slug: "security/access-row-unknown-model",
+        severity: Error,
+        summary: "An access rule names a model that its module does not define",
+        kinds: [OdooManifest, Python, OdooAccessCsv],
+    }
+}
+
+fn touched(module: &OdooModule) -> Option<BTreeSet<String>> {
+    if module.models.iter().any(|m| m.unknown) {
+        return None;
+    }
+    Some(
+        module
+            .models
+            .iter()
+            .flat_map(|m| m.touched())
+            .map(model_xmlid)
+            .collect(),
+    )
+}
+
+impl Rule for AccessRowUnknownModel {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
+        let project = ctx.index.odoo(ctx.settings.odoo_major);
+        for module in &project.modules {
+            if !judged(module) {
+                continue;
+            }
+            for csv in &module.access_csvs {
+                let Some(parsed) = ctx.index.get(csv.as_str()).and_then(|f| f.access_csv()) else {
+                    continue;
+                };
+                for row in &parsed.rows {
+                    let (Some(reference), Some(span)) = (&row.model, row.model_span) else {
+                        continue;
+                    };
+                    let (owner, xmlid) = match reference.split_once('.') {
+                        Some((prefix, id)) => (prefix, id),
+                        None => (module.name.as_str(), reference.as_str()),
+                    };
+                    let Some(owner_module) = project.module(owner) else {
+                        continue;
+                    };
+                    let Some(known) = touched(owner_module) else {
+                        continue;
+                    };
+                    if known.contains(xmlid) {
+                        continue;
+                    }
+                    // An unprefixed id naming a model another module of the repository
+                    // defines: the fix is the prefix.
+                    let elsewhere = project
+                        .modules
+                        .iter()
+                        .filter(|m| m.name != owner_module.name)
+                        .find(|m| touched(m).is_some_and(|t| t.contains(xmlid)));
+                    let help = match (reference.contains('.'), elsewhere) {
+                        (false, Some(other)) => format!(
+                            "`{xmlid}` belongs to module `{}`: write `{}.{xmlid}` (and make `{}` depend on it)",
+                            other.name, other.name, module.name
+                        ),
+                        _ => {
+                            let mut names: Vec<String> =
+                                known.iter().take(6).map(|k| format!("`{k}`")).collect();
+                            if known.len() > 6 {
+                                names.push("...".into());
+                            }
+                            format!(
+                                "use the external id of a model `{}` defines or extends ({}), or prefix a model of another module (`base.model_res_partner`)",
+                                owner_module.name,
+                                if names.is_empty() {
+                                    "it has none".to_string()
+                                } else {
+                                    names.join(", ")
+                                }
+                            )
+                        }
+                    };
+                    out.push(
+                        Diagnostic::new(
+                            &Self::META,
+                            csv.clone(),
+                            format!("access rule `{}` names `{reference}`, which module `{}` does not define or extend", row.id, owner_module.name),
+                        )
+                        .span(span)
+                        .label("unknown model")
+                        .note(format!(
+                            "installing or upgrading `{}` stops with `ValueError: External ID not found in the system: {}.{xmlid}`",
+                            module.name, owner_module.name
+                        ))
+                        .help(help),
+                    );
+                }
+            }
+        }
+    }
+}

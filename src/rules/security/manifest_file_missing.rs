@@ -1,0 +1,165 @@
+use crate::declare_rule;
+use crate::diagnostic::Diagnostic;
+use crate::rule::{ProjectContext, Rule, RuleMeta};
+use globset::GlobBuilder;
+
+declare_rule! {
+    /// ## What it does
+    /// Checks every file an Odoo manifest lists under `data`, `demo`, `qweb` (and the
+    /// legacy `init_xml`, `update_xml`, `demo_xml`) and every plain path or glob under
+    /// `assets` that belongs to a module of the repository: each must match a file.
+    /// Asset operations (`('include', ...)`, `('remove', ...)`) and paths of modules
+    /// outside the repository are not judged.
+    ///
+    /// ## Why it breaks production
+    /// Installing or upgrading the module stops with `FileNotFoundError: File not found:
+    /// school/security/ir.model.access.csv`, and with it `odoo-bin -u` in the deploy; a
+    /// missing asset breaks the web client's bundle for every user.
+    ///
+    /// ## Example
+    /// ```python
+    /// {'data': ['security/ir.model.acess.csv', 'views/student_views.xml']}
+    /// ```
+    /// Use instead:
+    /// ```python
+    /// {'data': ['security/ir.model.access.csv', 'views/student_views.xml']}
+    /// ```
+    pub struct ManifestFileMissing {
+        code: "GR204",
+        slug: "security/manifest-file-missing",
+        severity: Error,
+        summary: "An Odoo manifest lists a file that does not exist",
+        kinds: [OdooManifest],
+    }
+}
+
+impl Rule for ManifestFileMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
+        let project = ctx.index.odoo(ctx.settings.odoo_major);
+        for module in &project.modules {
+            if !module.installable {
+                continue;
+            }
+            for e in &module.entries {
+                let (path, shown) = if e.key == "assets" {
+                    // Asset paths start with a module name, relative to the addons folder.
+                    let Some((owner, _)) = e.value.split_once('/') else {
+                        continue;
+                    };
+                    let Some(owner_module) = project.module(owner) else {
+                        continue;
+                    };
+                    let parent = owner_module.dir.rsplit_once('/').map_or("", |(p, _)| p);
+                    let p = if parent.is_empty() {
+                        e.value.clone()
+                    } else {
+                        format!("{parent}/{}", e.value)
+                    };
+                    (p, e.value.clone())
+                } else {
+                    (module.path(&e.value), e.value.clone())
+                };
+                let found = if path.contains(['*', '?', '[']) {
+                    match GlobBuilder::new(&path).literal_separator(true).build() {
+                        Ok(g) => {
+                            let m = g.compile_matcher();
+                            ctx.index
+                                .files()
+                                .iter()
+                                .any(|f| m.is_match(f.path.as_str()))
+                        }
+                        Err(_) => true,
+                    }
+                } else {
+                    ctx.index.get(&path).is_some()
+                };
+                if found {
+                    continue;
+                }
+                let file_name = path.rsplit('/').next().unwrap_or(&path);
+                let prefix = format!("{}/", module.dir);
+                let similar = ctx
+                    .index
+                    .files()
+                    .iter()
+                    .filter(|f| f.path.as_str().starts_with(&prefix))
+                    .map(|f| {
+                        f.path
+                            .as_str()
+                            .strip_prefix(&prefix)
+                            .unwrap_or(f.path.as_str())
+                    })
+                    .find(|p| {
+                        p.rsplit('/')
+                            .next()
+                            .is_some_and(|n| n == file_name || similar_name(n, file_name))
+                    });
+                let help = match similar {
+                    Some(s) => format!("did you mean `'{s}'`? Fix the path or create the file"),
+                    None => "fix the path or create the file".to_string(),
+                };
+                out.push(
+                    Diagnostic::new(
+                        &Self::META,
+                        module.manifest.clone(),
+                        format!("`{shown}` listed in `{}` does not exist", e.key),
+                    )
+                    .span(e.span)
+                    .label("no such file")
+                    .note(format!(
+                        "installing or upgrading `{}` stops with `FileNotFoundError: File not found: {}`",
+                        module.name, shown
+                    ))
+                    .help(help),
+                );
+            }
+        }
+    }
+}
+
+/// Same length, one character different, or one transposition: typos.
+fn similar_name(a: &str, b: &str) -> bool {
+    if a == b {
+        return false;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let mut i = 0;
+    while i < short.len() && short.get(i) == long.get(i) {
+        i += 1;
+    }
+    if short.len() == long.len() {
+        // substitution or transposition
+        short.get(i + 1..) == long.get(i + 1..)
+            || (short.get(i) == long.get(i + 1)
+                && short.get(i + 1) == long.get(i)
+                && short.get(i + 2..) == long.get(i + 2..))
+    } else {
+        short.get(i..) == long.get(i + 1..)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn typos() {
+        assert!(super::similar_name(
+            "ir.model.acess.csv",
+            "ir.model.access.csv"
+        ));
+        assert!(super::similar_name("studnet.xml", "student.xml"));
+        assert!(super::similar_name("studemt.xml", "student.xml"));
+        assert!(!super::similar_name("teacher.xml", "student.xml"));
+    }
+}

@@ -1,0 +1,114 @@
+use super::{
+    CSV_HEADER, csv_line, granted, granted_by_dependent, has_access_file, judged, needing_access,
+    unloaded_access_csv,
+};
+use crate::declare_rule;
+use crate::diagnostic::Diagnostic;
+use crate::odoo::model_xmlid;
+use crate::rule::{ProjectContext, Rule, RuleMeta};
+use crate::source::Span;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds an Odoo module that defines new models (`_name` on a `models.Model`, not
+    /// an `_inherit`-only extension, not abstract, not `_register = False`) and loads no
+    /// access rules at all: no `ir.model.access.csv` in its manifest's `data`, no
+    /// `ir.model.access` record in a loaded XML file. The help prints the exact CSV to
+    /// create, one line per model. Modules with `'installable': False` are skipped, and
+    /// models whose access lives in another module of the repository that depends on
+    /// this one are left to `security/model-without-access` (a warning).
+    ///
+    /// ## Why it breaks production
+    /// Odoo only logs a warning at install (`The model school.student has no access
+    /// rules, consider adding one`); then every non-admin user gets `You are not allowed
+    /// to access 'Student' (school.student) records` on every screen of the module. In
+    /// the school-management incident this was a four-hour outage for 100 % of users,
+    /// spent debugging the authentication module first.
+    ///
+    /// ## Example
+    /// ```python
+    /// # school/__manifest__.py
+    /// {'name': 'School', 'version': '17.0.1.0.0', 'depends': ['base'],
+    ///  'data': ['views/student_views.xml']}
+    /// ```
+    /// Use instead:
+    /// ```python
+    /// # school/__manifest__.py, with school/security/ir.model.access.csv created
+    /// {'name': 'School', 'version': '17.0.1.0.0', 'depends': ['base'],
+    ///  'data': ['security/ir.model.access.csv', 'views/student_views.xml']}
+    /// ```
+    pub struct MissingAccessFile {
+        code: "GR201",
+        slug: "security/missing-access-file",
+        severity: Error,
+        summary: "An Odoo module defines models and loads no access rules",
+        kinds: [OdooManifest, Python, OdooAccessCsv, Xml],
+    }
+}
+
+impl Rule for MissingAccessFile {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
+        let project = ctx.index.odoo(ctx.settings.odoo_major);
+        for module in &project.modules {
+            if !judged(module)
+                || has_access_file(ctx.index, module)
+                || unloaded_access_csv(ctx.index, module).is_some()
+            {
+                continue;
+            }
+            let own = granted(ctx.index, module);
+            let missing: Vec<&str> = needing_access(module)
+                .into_iter()
+                .filter_map(|m| m.new_name())
+                .filter(|n| !own.contains(&model_xmlid(n)))
+                .filter(|n| granted_by_dependent(ctx.index, project, module, n).is_none())
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let mut csv = String::from(CSV_HEADER);
+            for name in &missing {
+                csv.push('\n');
+                csv.push_str(&csv_line(name));
+            }
+            let span = module.data_span.unwrap_or(Span::new(
+                module.manifest_span.start,
+                module.manifest_span.start + 1,
+            ));
+            let names: Vec<String> = missing.iter().map(|n| format!("`{n}`")).collect();
+            let mut d = Diagnostic::new(
+                &Self::META,
+                module.manifest.clone(),
+                format!(
+                    "module `{}` defines {} ({}) and loads no access rules",
+                    module.name,
+                    if missing.len() == 1 { "a model".to_string() } else { format!("{} models", missing.len()) },
+                    names.join(", ")
+                ),
+            )
+            .span(span)
+            .label(if module.data_span.is_some() { "no security/ir.model.access.csv here" } else { "no `data` key" })
+            .note(
+                "Odoo installs the module with only a warning in the log, then every non-admin \
+                 user gets `You are not allowed to access ... records` on the module's screens",
+            )
+            .help(format!(
+                "create `{}/security/ir.model.access.csv` with\n{csv}\nand list `'security/ir.model.access.csv'` first in the manifest's `'data'`",
+                module.dir
+            ));
+            for m in needing_access(module)
+                .into_iter()
+                .filter(|m| m.new_name().is_some_and(|n| missing.contains(&n)))
+            {
+                if let Some((_, span)) = &m.name {
+                    d = d.related(m.path.clone(), *span, "a model with no access rule");
+                }
+            }
+            out.push(d);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Security rules (GR2xx): Odoo modules whose models have no access rules, and the
+//! files a module's manifest must load.
+
+pub mod access_file_not_in_manifest;
+pub mod access_row_unknown_model;
+pub mod malformed_access_file;
+pub mod manifest_file_missing;
+pub mod missing_access_file;
+pub mod model_without_access;
+pub mod security_file_not_loaded;
+pub mod transient_model_access;
+
+use crate::index::Index;
+use crate::odoo::{ModelKind, OdooModel, OdooModule, OdooProject, model_xmlid};
+use std::collections::BTreeSet;
+
+/// Model external ids a module's loaded CSV and XML files grant access to, in the
+/// module's own namespace (`model_x`) or another's (`other.model_x`).
+pub fn granted(index: &Index, module: &OdooModule) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let own_prefix = format!("{}.", module.name);
+    let mut add = |r: &str| {
+        let r = r.trim();
+        out.insert(r.strip_prefix(own_prefix.as_str()).unwrap_or(r).to_string());
+    };
+    for csv in &module.access_csvs {
+        if let Some(parsed) = index.get(csv.as_str()).and_then(|f| f.access_csv()) {
+            for row in &parsed.rows {
+                if let Some(m) = &row.model {
+                    add(m);
+                }
+            }
+        }
+    }
+    for xml in &module.xml_files {
+        if let Some(facts) = index.get(xml.as_str()).and_then(|f| f.odoo_xml()) {
+            for a in &facts.access {
+                add(&a.model);
+            }
+        }
+    }
+    out
+}
+
+/// Whether the module loads any access rule at all (a CSV, or records in XML).
+pub fn has_access_file(index: &Index, module: &OdooModule) -> bool {
+    !module.access_csvs.is_empty()
+        || module.xml_files.iter().any(|x| {
+            index
+                .get(x.as_str())
+                .and_then(|f| f.odoo_xml())
+                .is_some_and(|f| !f.access.is_empty())
+        })
+}
+
+/// An `ir.model.access.csv` in the module's folder that its manifest does not load.
+pub fn unloaded_access_csv(index: &Index, module: &OdooModule) -> Option<String> {
+    let prefix = if module.dir.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", module.dir)
+    };
+    index
+        .files()
+        .iter()
+        .filter(|f| {
+            f.path.as_str().starts_with(&prefix) && f.path.file_name() == "ir.model.access.csv"
+        })
+        .map(|f| f.path.to_string())
+        .find(|p| !module.access_csvs.iter().any(|c| c.as_str() == p))
+}
+
+/// New, concrete, literal models that need an access rule (transient ones from Odoo 14
+/// on, when the version is known).
+pub fn needing_access(module: &OdooModule) -> Vec<&OdooModel> {
+    module
+        .models
+        .iter()
+        .filter(|m| !m.unknown && m.concrete() && m.new_name().is_some())
+        .filter(|m| m.kind != ModelKind::Transient)
+        .collect()
+}
+
+/// Whether a module of the repository that depends on `module` grants `name`.
+pub fn granted_by_dependent<'p>(
+    index: &Index,
+    project: &'p OdooProject,
+    module: &OdooModule,
+    name: &str,
+) -> Option<&'p OdooModule> {
+    let wanted = format!("{}.{}", module.name, model_xmlid(name));
+    project
+        .dependents_of(&module.name)
+        .into_iter()
+        .find(|d| granted(index, d).contains(&wanted))
+}
+
+/// The CSV line Odoo's own scaffolding writes for a model.
+pub fn csv_line(name: &str) -> String {
+    let id = name.replace('.', "_");
+    format!("access_{id}_user,{name} user,model_{id},base.group_user,1,1,1,1")
+}
+
+pub const CSV_HEADER: &str =
+    "id,name,model_id:id,group_id:id,perm_read,perm_write,perm_create,perm_unlink";
+
+/// Whether the module is judged: installable and its manifest fully literal.
+pub fn judged(module: &OdooModule) -> bool {
+    module.installable && !module.entries_unknown
+}
