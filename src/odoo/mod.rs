@@ -257,7 +257,7 @@ impl OdooProject {
         let mut stack = vec![name.to_string()];
         while let Some(n) = stack.pop() {
             for m in &self.modules {
-                if m.depends.iter().any(|d| *d == n) && seen.insert(m.name.clone()) {
+                if m.depends.contains(&n) && seen.insert(m.name.clone()) {
                     stack.push(m.name.clone());
                     out.push(m);
                 }
