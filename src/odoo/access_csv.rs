@@ -121,18 +121,18 @@ pub fn parse(text: &str) -> AccessCsv {
                     model = Some(value.to_string()).filter(|v| !v.is_empty());
                     model_span = Some(span_of(i));
                 }
-                c if c.starts_with("perm_") => {
-                    if !matches!(value, "0" | "1" | "True" | "False" | "true" | "false") {
-                        out.problems.push(CsvProblem {
-                            message: format!("`{column}` is `{value}`: permissions are 0 or 1"),
-                            span: span_of(i),
-                            label: "not 0 or 1".into(),
-                            help: format!(
-                                "write 1 to grant `{}` or 0 to deny it",
-                                column.trim_start_matches("perm_")
-                            ),
-                        });
-                    }
+                c if c.starts_with("perm_")
+                    && !matches!(value, "0" | "1" | "True" | "False" | "true" | "false") =>
+                {
+                    out.problems.push(CsvProblem {
+                        message: format!("`{column}` is `{value}`: permissions are 0 or 1"),
+                        span: span_of(i),
+                        label: "not 0 or 1".into(),
+                        help: format!(
+                            "write 1 to grant `{}` or 0 to deny it",
+                            column.trim_start_matches("perm_")
+                        ),
+                    });
                 }
                 _ => {}
             }
