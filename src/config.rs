@@ -6,6 +6,7 @@ use crate::diagnostic::Severity;
 use crate::error::ToolError;
 use crate::rule::{Rule, RuleMeta};
 use crate::rules;
+use crate::rules::security::required_file::{CompiledEntry, RequiredFileEntry, builtin_entries};
 use crate::selector::Selector;
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Deserialize;
@@ -56,6 +57,17 @@ pub struct ConfigFile {
     pub per_path_ignores: Option<BTreeMap<Spanned<String>, Vec<Spanned<String>>>>,
     /// Odoo settings.
     pub odoo: Option<OdooConfig>,
+    /// Required files (`security/required-file`).
+    pub security: Option<SecurityConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SecurityConfig {
+    /// Ids of built-in entries of `rules/required-files.toml` to turn on.
+    pub enable_required_files: Option<Vec<Spanned<String>>>,
+    /// The team's own entries.
+    pub required_file: Option<Vec<Spanned<RequiredFileEntry>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -147,7 +159,7 @@ pub fn parse(
             "here",
             Some(format!(
                 "valid keys: select, ignore, fail-on, exclude, max-file-size, [severity], \
-                 [per-path-ignores], [odoo]; `guardrail init` writes a commented {CONFIG_FILE}"
+                 [per-path-ignores], [odoo], [security]; `guardrail init` writes a commented {CONFIG_FILE}"
             )),
         )
     };
@@ -197,6 +209,8 @@ pub struct Settings {
     pub per_path_ignores: Vec<PathIgnore>,
     /// `[odoo] version`, as a major version.
     pub odoo_major: Option<u32>,
+    /// Enabled required-file entries (built-in and the team's).
+    pub required_files: Vec<CompiledEntry>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -332,7 +346,67 @@ impl Settings {
             }
         };
 
+        let mut required_files = Vec::new();
+        if let Some(security) = &file.security {
+            let builtin = builtin_entries();
+            for id in security.enable_required_files.iter().flatten() {
+                let Some(entry) = builtin.iter().find(|e| &e.id == id.get_ref()) else {
+                    let known: Vec<&str> = builtin.iter().map(|e| e.id.as_str()).collect();
+                    return Err(config_error(
+                        config,
+                        id.span(),
+                        format!(
+                            "no built-in required-file `{}`; built-in: {}",
+                            id.get_ref(),
+                            known.join(", ")
+                        ),
+                    ));
+                };
+                let compiled = CompiledEntry::compile(entry.clone())
+                    .map_err(|m| config_error(config, id.span(), m))?;
+                required_files.push(compiled);
+            }
+            for entry in security.required_file.iter().flatten() {
+                let span = entry.span();
+                let compiled = CompiledEntry::compile(entry.get_ref().clone())
+                    .map_err(|m| config_error(config, span.clone(), m))?;
+                // The entry's own examples must hold, as for built-in entries.
+                for tree in &entry.get_ref().should_match {
+                    if compiled
+                        .violations(tree.iter().map(String::as_str))
+                        .is_empty()
+                    {
+                        return Err(config_error(
+                            config,
+                            span.clone(),
+                            format!(
+                                "required-file `{}` does not report its should-match example {tree:?}",
+                                entry.get_ref().id
+                            ),
+                        ));
+                    }
+                }
+                for tree in &entry.get_ref().should_not_match {
+                    if !compiled
+                        .violations(tree.iter().map(String::as_str))
+                        .is_empty()
+                    {
+                        return Err(config_error(
+                            config,
+                            span.clone(),
+                            format!(
+                                "required-file `{}` reports its should-not-match example {tree:?}",
+                                entry.get_ref().id
+                            ),
+                        ));
+                    }
+                }
+                required_files.push(compiled);
+            }
+        }
+
         Ok(Settings {
+            required_files,
             odoo_major,
             rules,
             fail_on: cli.fail_on.or(file.fail_on).unwrap_or(FailOn::Error),
@@ -407,6 +481,20 @@ fail-on = "error"
 # Odoo: the version, for manifests whose `version` is not `17.0.x.y.z`-style.
 [odoo]
 # version = "17.0"
+
+# Files the team requires (security/required-file). Built-in entries of
+# rules/required-files.toml: odoo-access-file, security-md, codeowners, dockerignore.
+[security]
+# enable-required-files = ["codeowners"]
+
+# [[security.required-file]]
+# id = "service-healthcheck"
+# directories = "services/*"          # "." is the repository root
+# when = "Dockerfile"                 # only directories that contain this file
+# require = ["healthcheck.sh"]        # one of these must exist
+# message = "the orchestrator restarts services whose health it cannot probe"
+# should-match = [["services/api/Dockerfile"]]
+# should-not-match = [["services/api/Dockerfile", "services/api/healthcheck.sh"]]
 "#;
 
 #[cfg(test)]

@@ -168,7 +168,9 @@ pub fn check(
         summary.count(d.severity);
     }
     let mut notes = Vec::new();
-    let git_rules = settings.rules.iter().any(|r| r.meta().git_aware);
+    // Only worth saying where there is something for them to compare.
+    let git_rules = settings.rules.iter().any(|r| r.meta().git_aware)
+        && index.of_kind(FileKind::DjangoMigration).next().is_some();
     match changes {
         Some(c) if git_rules => notes.push(format!("compared with {}", c.describe())),
         None if git_rules => notes.push(

@@ -552,3 +552,47 @@ fn help_documents_exit_codes() {
     assert_eq!(code, 0);
     assert!(out.contains("Exit codes"), "{out}");
 }
+
+#[test]
+fn required_file_entries_are_validated_with_spans() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "README.md", b"x\n");
+    write(
+        dir.path(),
+        "guardrail.toml",
+        b"[security]\nenable-required-files = [\"codeowner\"]\n",
+    );
+    let (code, _, err) = stdout(guardrail().arg("check").arg(dir.path()));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no built-in required-file `codeowner`"),
+        "{err}"
+    );
+    assert!(err.contains("guardrail.toml:2:26"), "{err}");
+    // An entry whose own example does not hold is rejected.
+    write(
+        dir.path(),
+        "guardrail.toml",
+        b"[[security.required-file]]\nid = \"x\"\ndirectories = \".\"\nrequire = [\"SECURITY.md\"]\nmessage = \"m\"\nshould-match = [[\"SECURITY.md\"]]\n",
+    );
+    let (code, _, err) = stdout(guardrail().arg("check").arg(dir.path()));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("does not report its should-match example"),
+        "{err}"
+    );
+    // A valid entry runs.
+    write(
+        dir.path(),
+        "guardrail.toml",
+        b"[[security.required-file]]\nid = \"x\"\ndirectories = \".\"\nrequire = [\"SECURITY.md\"]\nmessage = \"we publish a policy\"\n",
+    );
+    let (code, out, _) = stdout(
+        guardrail()
+            .args(["check", "--format", "json"])
+            .arg(dir.path()),
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("\"path\": \"SECURITY.md\""), "{out}");
+    assert!(out.contains("\"span\": null"), "{out}");
+}

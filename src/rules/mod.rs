@@ -28,6 +28,7 @@ static ALL: &[&dyn Rule] = &[
     &security::malformed_access_file::MalformedAccessFile,
     &security::security_file_not_loaded::SecurityFileNotLoaded,
     &security::transient_model_access::TransientModelAccess,
+    &security::required_file::RequiredFile,
     &compose::obsolete_version_key::ObsoleteVersionKey,
 ];
 

@@ -1,5 +1,5 @@
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::rule::{ProjectContext, Rule, RuleMeta};
 use globset::GlobBuilder;
 
@@ -13,8 +13,10 @@ declare_rule! {
     ///
     /// ## Why it breaks production
     /// Installing or upgrading the module stops with `FileNotFoundError: File not found:
-    /// school/security/ir.model.access.csv`, and with it `odoo-bin -u` in the deploy; a
-    /// missing asset breaks the web client's bundle for every user.
+    /// school/security/ir.model.access.csv`, and with it `odoo-bin -u` in the deploy. An
+    /// asset path or glob that matches nothing is a warning: Odoo logs it and serves the
+    /// bundle without those files, so widgets, styles or templates are missing for every
+    /// user (a glob like `static/src/xml/**/` matches folders only, never files).
     ///
     /// ## Example
     /// ```python
@@ -102,20 +104,28 @@ impl Rule for ManifestFileMissing {
                     Some(s) => format!("did you mean `'{s}'`? Fix the path or create the file"),
                     None => "fix the path or create the file".to_string(),
                 };
-                out.push(
-                    Diagnostic::new(
-                        &Self::META,
-                        module.manifest.clone(),
-                        format!("`{shown}` listed in `{}` does not exist", e.key),
-                    )
-                    .span(e.span)
-                    .label("no such file")
-                    .note(format!(
+                let d = Diagnostic::new(
+                    &Self::META,
+                    module.manifest.clone(),
+                    format!("`{shown}` listed in `{}` does not exist", e.key),
+                )
+                .span(e.span)
+                .help(help);
+                let d = if e.key == "assets" {
+                    d.severity(Severity::Warning)
+                        .label("matches no file")
+                        .note(format!(
+                            "Odoo logs `IrAsset: the path \"{shown}\" did not resolve to anything` and \
+                             serves the bundle without it: the scripts, styles or templates it should bring \
+                             are missing in every browser"
+                        ))
+                } else {
+                    d.label("no such file").note(format!(
                         "installing or upgrading `{}` stops with `FileNotFoundError: File not found: {}`",
                         module.name, shown
                     ))
-                    .help(help),
-                );
+                };
+                out.push(d);
             }
         }
     }

@@ -7,6 +7,7 @@ pub mod malformed_access_file;
 pub mod manifest_file_missing;
 pub mod missing_access_file;
 pub mod model_without_access;
+pub mod required_file;
 pub mod security_file_not_loaded;
 pub mod transient_model_access;
 

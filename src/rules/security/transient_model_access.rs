@@ -1,4 +1,4 @@
-use super::{csv_line, granted, judged};
+use super::{csv_line, granted, judged, unloaded_access_csv};
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::odoo::{ModelKind, model_xmlid};
@@ -49,7 +49,9 @@ impl Rule for TransientModelAccess {
             let Some(major) = module.odoo_major else {
                 continue;
             };
-            if !judged(module) {
+            // An access file that exists but is not loaded is reported once, by
+            // `security/access-file-not-in-manifest`.
+            if !judged(module) || unloaded_access_csv(ctx.index, module).is_some() {
                 continue;
             }
             let own = granted(ctx.index, module);
