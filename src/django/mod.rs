@@ -15,7 +15,8 @@ use crate::python::{PyModule, PyStmt, PyValue};
 use crate::source::{RelPath, Span};
 use migration::{DepTarget, MigrationFacts};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone)]
 pub struct ModelDef {
@@ -100,7 +101,7 @@ impl DjangoProject {
     pub fn build(index: &Index) -> Self {
         let files = index.files();
         // Directory -> indices of the files directly inside it.
-        let mut by_dir: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_dir: HashMap<&str, Vec<usize>> = HashMap::default();
         for (i, f) in files.iter().enumerate() {
             by_dir.entry(f.path.parent()).or_default().push(i);
         }
@@ -151,20 +152,26 @@ impl DjangoProject {
             }
         }
 
-        // App directories.
+        // App directories, from the directory map (one entry per folder, not per file).
         let mut app_dirs: BTreeSet<String> = BTreeSet::new();
-        for f in files {
-            let p = f.path.as_str();
-            let name = f.path.file_name();
-            let parent = f.path.parent();
-            if name == "apps.py" || name == "models.py" {
-                app_dirs.insert(parent.to_string());
-            } else if p.ends_with("/models/__init__.py")
-                || p == "models/__init__.py"
-                || f.kind == FileKind::DjangoMigration
-                || p.ends_with("/migrations/__init__.py")
+        for (dir, members) in &by_dir {
+            let names = || {
+                members
+                    .iter()
+                    .filter_map(|i| files.get(*i))
+                    .map(|f| f.path.file_name())
+            };
+            if names().any(|n| n == "apps.py" || n == "models.py") {
+                app_dirs.insert((*dir).to_string());
+            }
+            let leaf = dir.rsplit('/').next().unwrap_or(dir);
+            if (leaf == "models" && names().any(|n| n == "__init__.py"))
+                || (leaf == "migrations"
+                    && members.iter().filter_map(|i| files.get(*i)).any(|f| {
+                        f.kind == FileKind::DjangoMigration || f.path.file_name() == "__init__.py"
+                    }))
             {
-                app_dirs.insert(parent_of(parent).to_string());
+                app_dirs.insert(parent_of(dir).to_string());
             }
         }
 
@@ -322,15 +329,13 @@ impl DjangoProject {
             project.labels.entry(app.label.clone()).or_default().push(i);
         }
         for (i, m) in project.migrations.iter().enumerate() {
-            project
-                .by_key
-                .entry(m.label.clone())
-                .or_default()
-                .entry(m.name.clone())
-                .or_default()
-                .push(i);
+            let names = match project.by_key.get_mut(m.label.as_str()) {
+                Some(names) => names,
+                None => project.by_key.entry(m.label.clone()).or_default(),
+            };
+            names.entry(m.name.clone()).or_default().push(i);
         }
-        let mut replaced_by: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
+        let mut replaced_by: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::default();
         for i in 0..project.migrations.len() {
             let Some(facts) = project.facts(index, i) else {
                 continue;
@@ -630,9 +635,9 @@ pub struct AppGraph {
     /// Nodes in the graph (replaced ones removed), sorted by name.
     pub nodes: Vec<usize>,
     /// node -> parents within the app.
-    pub parents: HashMap<usize, BTreeSet<usize>>,
+    pub parents: HashMap<usize, Vec<usize>>,
     /// node -> children within the app.
-    pub children: HashMap<usize, BTreeSet<usize>>,
+    pub children: HashMap<usize, Vec<usize>>,
 }
 
 impl AppGraph {
@@ -641,7 +646,7 @@ impl AppGraph {
         self.nodes
             .iter()
             .copied()
-            .filter(|n| self.children.get(n).is_none_or(BTreeSet::is_empty))
+            .filter(|n| self.children.get(n).is_none_or(Vec::is_empty))
             .collect()
     }
 
@@ -727,8 +732,8 @@ impl DjangoProject {
                 .unwrap_or(*n);
             let mut edge = |parent: usize, child: usize| {
                 if parent != child {
-                    graph.parents.entry(child).or_default().insert(parent);
-                    graph.children.entry(parent).or_default().insert(child);
+                    graph.parents.entry(child).or_default().push(parent);
+                    graph.children.entry(parent).or_default().push(child);
                 }
             };
             for d in &f.dependencies {
