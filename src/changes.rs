@@ -148,8 +148,17 @@ impl GitChangeSet {
                 }
                 let base = stdout_line(&verified);
                 let mb = git(root, &["merge-base", "HEAD", &base])?;
-                let merge_base = stdout_line(&mb);
+                let mut merge_base = stdout_line(&mb);
                 if !mb.status.success() || merge_base.is_empty() {
+                    // A shallow PR checkout (GitHub's refs/pull/N/merge at depth 1, base
+                    // fetched at depth 1): the graft hides HEAD's parents from merge-base,
+                    // but the commit object still names them. When the base is one of
+                    // them, it is the merge base.
+                    if raw_parents(root, "HEAD")?.iter().any(|p| *p == base) {
+                        merge_base = base.clone();
+                    }
+                }
+                if merge_base.is_empty() {
                     let shallow = git(root, &["rev-parse", "--is-shallow-repository"])
                         .map(|o| stdout_line(&o) == "true")
                         .unwrap_or(false);
@@ -215,6 +224,20 @@ impl GitChangeSet {
             changes: parse_name_status(&diff.stdout),
         })
     }
+}
+
+/// The parents a commit object records, whatever a shallow graft says.
+fn raw_parents(root: &Path, rev: &str) -> Result<Vec<String>, ToolError> {
+    let out = git(root, &["cat-file", "commit", rev])?;
+    if !out.status.success() {
+        return Ok(Vec::new());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.strip_prefix("parent "))
+        .map(str::to_string)
+        .collect())
 }
 
 /// Parses `git diff --name-status -z`: `STATUS\0PATH\0` or `RNNN\0OLD\0NEW\0`.

@@ -231,6 +231,12 @@ fn shallow_clone_without_the_base_fails_with_the_fix() {
     write(origin.path(), "shop/views.py", "x = 1\n");
     git(origin.path(), &["add", "-A"]);
     git(origin.path(), &["commit", "-q", "-m", "feature work"]);
+    // main moves on, so its tip is not a parent of the feature branch's HEAD.
+    git(origin.path(), &["checkout", "-q", "main"]);
+    write(origin.path(), "shop/admin.py", "y = 2\n");
+    git(origin.path(), &["add", "-A"]);
+    git(origin.path(), &["commit", "-q", "-m", "main work"]);
+    git(origin.path(), &["checkout", "-q", "feature"]);
     let clones = TempDir::new().unwrap();
     let url = format!("file://{}", origin.path().display());
     git(
@@ -328,5 +334,72 @@ fn graph_command_draws_broken_edges_and_extra_leaves() {
         dot.matches("fillcolor=\"#ffeeaa\"").count(),
         2,
         "both leaves highlighted"
+    );
+}
+
+#[test]
+fn shallow_pr_merge_checkout_with_the_base_fetched_works() {
+    // GitHub Actions on a pull request: refs/pull/N/merge checked out at depth 1, and
+    // the base commit fetched at depth 1.
+    let origin = repo_with_history();
+    let o = origin.path();
+    fs::remove_file(o.join("shop/migrations/0002_order_total.py")).unwrap();
+    git(o, &["commit", "-q", "-am", "delete a migration"]);
+    git(o, &["checkout", "-q", "main"]);
+    write(o, "shop/views.py", "x = 1\n");
+    git(o, &["add", "-A"]);
+    git(o, &["commit", "-q", "-m", "main moves on"]);
+    git(o, &["checkout", "-q", "-b", "pr-merge"]);
+    git(o, &["merge", "-q", "--no-ff", "--no-edit", "feature"]);
+    let clones = TempDir::new().unwrap();
+    let url = format!("file://{}", o.display());
+    git(
+        clones.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "pr-merge",
+            "--single-branch",
+            &url,
+            "work",
+        ],
+    );
+    let work = clones.path().join("work");
+    git(
+        &work,
+        &[
+            "fetch",
+            "-q",
+            "--depth",
+            "1",
+            "origin",
+            "main:refs/remotes/origin/main",
+        ],
+    );
+    let (code, out, err) = run(guardrail().current_dir(&work).args([
+        "check",
+        "--base",
+        "origin/main",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 1, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(&str, &str)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["rule"].as_str().unwrap(), d["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "migrations/deleted-migration",
+            "shop/migrations/0002_order_total.py"
+        )],
+        "only the PR's change, not main's new commit"
     );
 }
