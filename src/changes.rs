@@ -154,7 +154,7 @@ impl GitChangeSet {
                     // fetched at depth 1): the graft hides HEAD's parents from merge-base,
                     // but the commit object still names them. When the base is one of
                     // them, it is the merge base.
-                    if raw_parents(root, "HEAD")?.iter().any(|p| *p == base) {
+                    if raw_parents(root, "HEAD")?.contains(&base) {
                         merge_base = base.clone();
                     }
                 }
