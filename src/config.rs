@@ -59,6 +59,17 @@ pub struct ConfigFile {
     pub odoo: Option<OdooConfig>,
     /// Required files (`security/required-file`).
     pub security: Option<SecurityConfig>,
+    /// Extends the middleware role table (`rules/middleware.toml`).
+    pub middleware: Option<MiddlewareConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MiddlewareConfig {
+    /// `[[middleware.class]]`: a class and its role.
+    pub class: Option<Vec<Spanned<crate::django::middleware::KnownClass>>>,
+    /// `[[middleware.order]]`: an ordering constraint, as in the built-in table.
+    pub order: Option<Vec<Spanned<crate::django::middleware::OrderRule>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -159,7 +170,7 @@ pub fn parse(
             "here",
             Some(format!(
                 "valid keys: select, ignore, fail-on, exclude, max-file-size, [severity], \
-                 [per-path-ignores], [odoo], [security]; `guardrail init` writes a commented {CONFIG_FILE}"
+                 [per-path-ignores], [odoo], [security], [middleware]; `guardrail init` writes a commented {CONFIG_FILE}"
             )),
         )
     };
@@ -211,6 +222,8 @@ pub struct Settings {
     pub odoo_major: Option<u32>,
     /// Enabled required-file entries (built-in and the team's).
     pub required_files: Vec<CompiledEntry>,
+    /// The middleware role table: built-in, extended by `[middleware]`.
+    pub middleware: crate::django::middleware::RoleTable,
 }
 
 impl std::fmt::Debug for Settings {
@@ -405,7 +418,65 @@ impl Settings {
             }
         }
 
+        let mut middleware = crate::django::middleware::RoleTable::builtin();
+        if let Some(m) = &file.middleware {
+            let known_role =
+                |table: &crate::django::middleware::RoleTable, r: &str| table.role(r).is_some();
+            for c in m.class.iter().flatten() {
+                if !known_role(&middleware, &c.get_ref().role) {
+                    let roles: Vec<&str> = middleware.role.iter().map(|r| r.id.as_str()).collect();
+                    return Err(config_error(
+                        config,
+                        c.span(),
+                        format!(
+                            "unknown middleware role `{}`; roles: {}",
+                            c.get_ref().role,
+                            roles.join(", ")
+                        ),
+                    ));
+                }
+            }
+            for o in m.order.iter().flatten() {
+                let r = o.get_ref();
+                let named = r
+                    .before
+                    .iter()
+                    .chain(&r.after)
+                    .chain(&r.except)
+                    .chain(&r.first)
+                    .chain(&r.last);
+                if let Some(bad) = named.clone().find(|x| !known_role(&middleware, x)) {
+                    return Err(config_error(
+                        config,
+                        o.span(),
+                        format!("unknown middleware role `{bad}` in order `{}`", r.id),
+                    ));
+                }
+                let shape_ok = (r.first.is_some() as u8
+                    + r.last.is_some() as u8
+                    + (!r.before.is_empty() && !r.after.is_empty()) as u8)
+                    == 1;
+                if !shape_ok {
+                    return Err(config_error(
+                        config,
+                        o.span(),
+                        format!(
+                            "order `{}` needs exactly one of `first`, `last`, or `before` with `after`",
+                            r.id
+                        ),
+                    ));
+                }
+            }
+            middleware
+                .class
+                .extend(m.class.iter().flatten().map(|c| c.get_ref().clone()));
+            middleware
+                .order
+                .extend(m.order.iter().flatten().map(|o| o.get_ref().clone()));
+        }
+
         Ok(Settings {
+            middleware,
             required_files,
             odoo_major,
             rules,
@@ -486,6 +557,11 @@ fail-on = "error"
 # rules/required-files.toml: odoo-access-file, security-md, codeowners, dockerignore.
 [security]
 # enable-required-files = ["codeowners"]
+
+# Middleware roles and ordering constraints, extending rules/middleware.toml.
+# [[middleware.class]]
+# class = "apps.core.middleware.TenantRoutingMiddleware"
+# role = "tenant-resolution"
 
 # [[security.required-file]]
 # id = "service-healthcheck"

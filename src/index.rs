@@ -230,6 +230,7 @@ pub struct Index {
     files: Vec<FileEntry>,
     django: OnceLock<DjangoProject>,
     odoo: OnceLock<OdooProject>,
+    settings: OnceLock<Vec<crate::django::settings::SettingsModule>>,
 }
 
 impl Index {
@@ -240,6 +241,7 @@ impl Index {
             files,
             django: OnceLock::new(),
             odoo: OnceLock::new(),
+            settings: OnceLock::new(),
         }
     }
 
@@ -248,6 +250,12 @@ impl Index {
     pub fn odoo(&self, odoo_major: Option<u32>) -> &OdooProject {
         self.odoo
             .get_or_init(|| OdooProject::build(self, odoo_major))
+    }
+
+    /// Every Django settings module, its list settings evaluated, on first use.
+    pub fn django_settings(&self) -> &[crate::django::settings::SettingsModule] {
+        self.settings
+            .get_or_init(|| crate::django::settings::evaluate_all(self))
     }
 
     /// The Django apps and migration graph, built on first use.

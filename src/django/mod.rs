@@ -7,7 +7,10 @@
 //! default). `MIGRATION_MODULES` and `AUTH_USER_MODEL` are read from settings modules when
 //! they are literals.
 
+pub mod middleware;
 pub mod migration;
+pub mod settings;
+pub mod version;
 
 use crate::classify::FileKind;
 use crate::index::{Index, MigrationLoad};

@@ -4,6 +4,7 @@
 
 pub mod compose;
 pub mod guardrail;
+pub mod middleware;
 pub mod migrations;
 pub mod security;
 
@@ -29,6 +30,11 @@ static ALL: &[&dyn Rule] = &[
     &security::security_file_not_loaded::SecurityFileNotLoaded,
     &security::transient_model_access::TransientModelAccess,
     &security::required_file::RequiredFile,
+    &middleware::duplicate::Duplicate,
+    &middleware::duplicate_role::DuplicateRole,
+    &middleware::order::Order,
+    &middleware::missing_required::MissingRequired,
+    &middleware::legacy_setting::LegacySetting,
     &compose::obsolete_version_key::ObsoleteVersionKey,
 ];
 

@@ -1,0 +1,75 @@
+use super::{LISTS, label_entry, short};
+use crate::declare_rule;
+use crate::diagnostic::Diagnostic;
+use crate::rule::{ProjectContext, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Evaluates the effective `MIDDLEWARE` (and legacy `MIDDLEWARE_CLASSES`) of every
+    /// Django settings module statically, across split settings (`from .base import *`),
+    /// `+=`, `.append`, `.insert` and `.extend`, and reports a class listed twice. Entries
+    /// in exclusive branches (`if DEBUG:` / `else:`) are alternatives, never duplicates.
+    ///
+    /// ## Why it breaks production
+    /// Django instantiates and runs the class twice on every request. For middleware
+    /// with side effects that is double effects: two schema switches, two audit rows,
+    /// sessions saved twice, response bodies compressed twice. It usually comes from a
+    /// production settings file appending what `base.py` already lists.
+    ///
+    /// ## Example
+    /// ```python
+    /// # config/settings/production.py
+    /// from .base import *  # base already lists WhiteNoiseMiddleware
+    /// MIDDLEWARE += ["whitenoise.middleware.WhiteNoiseMiddleware"]
+    /// ```
+    /// Use instead:
+    /// ```python
+    /// from .base import *
+    /// ```
+    pub struct Duplicate {
+        code: "GR401",
+        slug: "middleware/duplicate",
+        severity: Error,
+        summary: "The same middleware is listed twice",
+        kinds: [DjangoSettings, Python],
+    }
+}
+
+impl Rule for Duplicate {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
+        for module in ctx.index.django_settings() {
+            for name in LISTS {
+                let Some(list) = module.list(name) else {
+                    continue;
+                };
+                for (j, later) in list.entries.iter().enumerate() {
+                    let Some(first) = list
+                        .entries
+                        .iter()
+                        .take(j)
+                        .find(|e| e.value == later.value && e.compatible(later))
+                    else {
+                        continue;
+                    };
+                    let d = Diagnostic::new(
+                        &Self::META,
+                        later.path.clone(),
+                        format!("`{}` is listed twice in {name}", later.value),
+                    )
+                    .span(later.span)
+                    .label("listed again")
+                    .note(format!(
+                        "Django runs `{}` twice on every request: its side effects happen twice",
+                        short(&later.value)
+                    ))
+                    .help("remove one of the two entries");
+                    out.push(label_entry(d, &later.path, first, "first listed here"));
+                }
+            }
+        }
+    }
+}

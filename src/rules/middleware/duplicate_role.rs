@@ -1,0 +1,138 @@
+use super::{LISTS, Roles, evidence, label_entry, short};
+use crate::declare_rule;
+use crate::diagnostic::Diagnostic;
+use crate::rule::{ProjectContext, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Gives every middleware of an effective `MIDDLEWARE` list a role: from the role
+    /// table (`rules/middleware.toml`, extended by `[[middleware.class]]`), or, for a
+    /// project's own class, because it subclasses a known middleware (resolved through
+    /// its imports) or does the job itself (for tenant resolution: it calls
+    /// `connection.set_tenant`/`set_schema`/`set_schema_to_public` or assigns
+    /// `request.tenant`). Two different middlewares with one role are reported; the
+    /// severity is the role's (an error for tenant resolution, CORS and sessions).
+    ///
+    /// ## Why it breaks production
+    /// In the HRMS incident, django-tenants' `TenantMainMiddleware` and the project's
+    /// `TenantRoutingMiddleware` both switched the database schema on every request: when
+    /// the first resolved tenant X and the second tenant Y, SQL ran in the wrong schema,
+    /// a cross-tenant data leak. Two CORS middlewares send conflicting headers that
+    /// browsers reject; two session middlewares overwrite each other's cookie.
+    ///
+    /// ## Example
+    /// ```python
+    /// MIDDLEWARE = [
+    ///     "django_tenants.middleware.main.TenantMainMiddleware",
+    ///     "apps.core.middleware.TenantRoutingMiddleware",  # calls connection.set_schema
+    /// ]
+    /// ```
+    /// Use instead (one resolver; the project class reads `request.tenant`):
+    /// ```python
+    /// MIDDLEWARE = [
+    ///     "django_tenants.middleware.main.TenantMainMiddleware",
+    /// ]
+    /// ```
+    pub struct DuplicateRole {
+        code: "GR402",
+        slug: "middleware/duplicate-role",
+        severity: Error,
+        summary: "Two middlewares play the same role",
+        kinds: [DjangoSettings, Python],
+    }
+}
+
+impl Rule for DuplicateRole {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
+        let mut roles = Roles::new(ctx);
+        let table = &ctx.settings.middleware;
+        for module in ctx.index.django_settings() {
+            for name in LISTS {
+                let Some(list) = module.list(name) else {
+                    continue;
+                };
+                let resolved: Vec<_> = list.entries.iter().map(|e| roles.of(&e.value)).collect();
+                for (j, later) in list.entries.iter().enumerate() {
+                    let Some(role) = resolved.get(j).cloned().flatten() else {
+                        continue;
+                    };
+                    // The first earlier entry of the same role, another class, both in effect.
+                    let Some((i, first)) =
+                        list.entries.iter().enumerate().take(j).find(|(i, e)| {
+                            e.value != later.value
+                                && e.compatible(later)
+                                && resolved
+                                    .get(*i)
+                                    .cloned()
+                                    .flatten()
+                                    .is_some_and(|r| r.role == role.role)
+                        })
+                    else {
+                        continue;
+                    };
+                    // Report each pair once: only for the first later entry of the role.
+                    if list
+                        .entries
+                        .iter()
+                        .enumerate()
+                        .take(j)
+                        .skip(i + 1)
+                        .any(|(k, e)| {
+                            e.compatible(later)
+                                && resolved
+                                    .get(k)
+                                    .cloned()
+                                    .flatten()
+                                    .is_some_and(|r| r.role == role.role)
+                        })
+                    {
+                        continue;
+                    }
+                    let Some(meta) = table.role(&role.role) else {
+                        continue;
+                    };
+                    let mut note = meta.risk.clone();
+                    let mut d = Diagnostic::new(
+                        &Self::META,
+                        later.path.clone(),
+                        format!(
+                            "two middlewares do {}: `{}` and `{}`",
+                            meta.name,
+                            short(&first.value),
+                            short(&later.value)
+                        ),
+                    )
+                    .severity(meta.severity)
+                    .span(later.span)
+                    .label(format!("second {}", meta.name));
+                    d = label_entry(d, &later.path, first, format!("first {}", meta.name));
+                    for (class, r) in [
+                        (&first.value, resolved.get(i).cloned().flatten()),
+                        (&later.value, Some(role.clone())),
+                    ] {
+                        let Some(r) = r else { continue };
+                        if let Some((why, path, span)) = evidence(ctx.index, class, &r, &meta.name)
+                        {
+                            note.push_str(&format!("; {why}"));
+                            d = d.related(
+                                path,
+                                span,
+                                format!("why `{}` counts as {}", short(class), meta.name),
+                            );
+                        }
+                    }
+                    out.push(d.note(note).help(format!(
+                        "keep one {}: remove `{}` from {name}, or make it use what `{}` already set up (e.g. read `request.tenant`) instead of doing the job again",
+                        meta.name,
+                        later.value,
+                        short(&first.value)
+                    )));
+                }
+            }
+        }
+    }
+}
