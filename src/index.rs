@@ -50,6 +50,7 @@ pub struct FileEntry {
     migration: OnceLock<Result<Option<MigrationFacts>, ParseFailure>>,
     access_csv: OnceLock<AccessCsv>,
     odoo_xml: OnceLock<Result<XmlFacts, ParseFailure>>,
+    rust: OnceLock<Result<crate::rust_layers::RustFacts, ParseFailure>>,
 }
 
 impl FileEntry {
@@ -65,6 +66,7 @@ impl FileEntry {
             migration: OnceLock::new(),
             access_csv: OnceLock::new(),
             odoo_xml: OnceLock::new(),
+            rust: OnceLock::new(),
         }
     }
 
@@ -129,6 +131,19 @@ impl FileEntry {
         let source = self.source()?;
         self.odoo_xml
             .get_or_init(|| odoo_xml::parse(source))
+            .as_ref()
+            .ok()
+    }
+
+    /// The middleware a Rust file applies, on first use. Files that never call
+    /// `.layer(`/`.wrap(` are not parsed.
+    pub fn rust_layers(&self) -> Option<&crate::rust_layers::RustFacts> {
+        let source = self.source()?;
+        if !crate::rust_layers::mentions_middleware(&source.text) {
+            return None;
+        }
+        self.rust
+            .get_or_init(|| crate::rust_layers::parse(source))
             .as_ref()
             .ok()
     }
@@ -204,6 +219,7 @@ impl FileEntry {
             self.python.get().and_then(|r| r.as_ref().err()),
             self.migration.get().and_then(|r| r.as_ref().err()),
             self.odoo_xml.get().and_then(|r| r.as_ref().err()),
+            self.rust.get().and_then(|r| r.as_ref().err()),
         ]
         .into_iter()
         .flatten()

@@ -21,6 +21,7 @@ pub mod python;
 pub mod render;
 pub mod rule;
 pub mod rules;
+pub mod rust_layers;
 pub mod selector;
 pub mod source;
 pub mod suppress;

@@ -63,6 +63,16 @@ pub struct RoleTable {
     pub order: Vec<OrderRule>,
     #[serde(default)]
     pub evidence: Vec<Evidence>,
+    /// Rust middleware by type or function name (`CorsLayer`, `Logger`).
+    #[serde(default, rename = "rust-layer")]
+    pub rust_layer: Vec<RustLayer>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RustLayer {
+    pub name: String,
+    pub role: String,
 }
 
 impl RoleTable {
@@ -70,6 +80,15 @@ impl RoleTable {
     /// is a build defect and yields an empty table rather than a panic.
     pub fn builtin() -> Self {
         toml::from_str(BUILTIN_TABLE).unwrap_or_default()
+    }
+
+    /// The role of a Rust layer, by its type or function name.
+    pub fn rust_role(&self, name: &str) -> Option<&str> {
+        self.rust_layer
+            .iter()
+            .rev()
+            .find(|l| l.name == name)
+            .map(|l| l.role.as_str())
     }
 
     pub fn role(&self, id: &str) -> Option<&Role> {

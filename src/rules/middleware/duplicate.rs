@@ -1,7 +1,7 @@
 use super::{LISTS, label_entry, short};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::rule::{ProjectContext, Rule, RuleMeta};
+use crate::rule::{FileContext, ProjectContext, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -9,6 +9,11 @@ declare_rule! {
     /// Django settings module statically, across split settings (`from .base import *`),
     /// `+=`, `.append`, `.insert` and `.extend`, and reports a class listed twice. Entries
     /// in exclusive branches (`if DEBUG:` / `else:`) are alternatives, never duplicates.
+    ///
+    /// In Rust web applications (parsed with `syn`), it reports the same layer applied
+    /// twice to the same routes: twice in one axum/tower `.layer(...)` or actix
+    /// `.wrap(...)` chain, or on a router and on a router nested into it (`.nest`,
+    /// `.merge`, actix `.service(scope)`), inline or built by a function of the file.
     ///
     /// ## Why it breaks production
     /// Django instantiates and runs the class twice on every request. For middleware
@@ -31,13 +36,19 @@ declare_rule! {
         slug: "middleware/duplicate",
         severity: Error,
         summary: "The same middleware is listed twice",
-        kinds: [DjangoSettings, Python],
+        kinds: [DjangoSettings, Python, Rust],
     }
 }
 
 impl Rule for Duplicate {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+        if ctx.file.kind == crate::classify::FileKind::Rust {
+            super::rust_layers::duplicate(ctx, &Self::META, out);
+        }
     }
 
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {

@@ -1,7 +1,7 @@
 use super::{LISTS, Roles, evidence, label_entry, short};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::rule::{ProjectContext, Rule, RuleMeta};
+use crate::rule::{FileContext, ProjectContext, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -12,6 +12,10 @@ declare_rule! {
     /// `connection.set_tenant`/`set_schema`/`set_schema_to_public` or assigns
     /// `request.tenant`). Two different middlewares with one role are reported; the
     /// severity is the role's (an error for tenant resolution, CORS and sessions).
+    ///
+    /// In Rust web applications, two different layers of one role on the same routes
+    /// (two CORS layers, two compression layers, `TraceLayer` and `Logger`), including
+    /// across nested routers, by the `[[rust-layer]]` table.
     ///
     /// ## Why it breaks production
     /// In the HRMS incident, django-tenants' `TenantMainMiddleware` and the project's
@@ -38,13 +42,19 @@ declare_rule! {
         slug: "middleware/duplicate-role",
         severity: Error,
         summary: "Two middlewares play the same role",
-        kinds: [DjangoSettings, Python],
+        kinds: [DjangoSettings, Python, Rust],
     }
 }
 
 impl Rule for DuplicateRole {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+        if ctx.file.kind == crate::classify::FileKind::Rust {
+            super::rust_layers::duplicate_role(ctx, &Self::META, out);
+        }
     }
 
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {

@@ -6,6 +6,7 @@ pub mod duplicate_role;
 pub mod legacy_setting;
 pub mod missing_required;
 pub mod order;
+pub mod rust_layers;
 
 use crate::diagnostic::Diagnostic;
 use crate::django::middleware::{ResolvedRole, RoleSource, resolve_role};
