@@ -139,7 +139,9 @@ impl FileEntry {
     /// `.layer(`/`.wrap(` are not parsed.
     pub fn rust_layers(&self) -> Option<&crate::rust_layers::RustFacts> {
         let source = self.source()?;
-        if !crate::rust_layers::mentions_middleware(&source.text) {
+        if crate::rust_layers::is_test_path(self.path.as_str())
+            || !crate::rust_layers::mentions_middleware(&source.text)
+        {
             return None;
         }
         self.rust

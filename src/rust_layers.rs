@@ -56,6 +56,11 @@ impl RustFacts {
     }
 }
 
+/// Whether a file is test code by its path (`tests/` folders).
+pub fn is_test_path(path: &str) -> bool {
+    path.split('/').any(|c| c == "tests" || c == "benches")
+}
+
 /// Whether a file is worth parsing for middleware.
 pub fn mentions_middleware(text: &str) -> bool {
     text.contains(".layer(") || text.contains(".wrap(") || text.contains(".route_layer(")
@@ -175,13 +180,25 @@ impl Collector<'_> {
 }
 
 impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if !is_test(&m.attrs) {
+            syn::visit::visit_item_mod(self, m);
+        }
+    }
+
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if is_test(&f.attrs) {
+            return;
+        }
         let outer = self.function.replace(f.sig.ident.to_string());
         syn::visit::visit_item_fn(self, f);
         self.function = outer;
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        if is_test(&f.attrs) {
+            return;
+        }
         let outer = self.function.replace(f.sig.ident.to_string());
         syn::visit::visit_impl_item_fn(self, f);
         self.function = outer;
@@ -190,6 +207,23 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_expr_method_call(&mut self, m: &'ast ExprMethodCall) {
         self.chain(m);
     }
+}
+
+fn path_text(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// Whether attributes mark test code (`#[test]`, `#[tokio::test]`, `#[cfg(test)]`).
+fn is_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let p = a.path();
+        p.segments.last().is_some_and(|s| s.ident == "test")
+            || (p.is_ident("cfg") && a.parse_args::<syn::Ident>().is_ok_and(|i| i == "test"))
+    })
 }
 
 /// What a `.layer(arg)` applies.
@@ -212,12 +246,15 @@ fn layer_name(arg: &Expr) -> Option<String> {
                 })?;
                 return Some(format!("{last}({f})"));
             }
-            // `CorsLayer::permissive()` -> CorsLayer; `cors()` -> cors.
-            if segs.len() >= 2 {
-                segs.get(segs.len() - 2).cloned()
+            // `CorsLayer::permissive()` -> CorsLayer; `a::Logging::new()` -> a::Logging;
+            // `cors()` -> cors; `Tuple(x)` -> Tuple.
+            let constructor = last.starts_with(|c: char| c.is_ascii_lowercase()) && segs.len() >= 2;
+            let keep = if constructor {
+                segs.len() - 1
             } else {
-                Some(last.to_string())
-            }
+                segs.len()
+            };
+            Some(segs.get(..keep)?.join("::"))
         }
         // A builder: `Cors::default().allow_any_origin()`.
         Expr::MethodCall(m) => {
@@ -227,8 +264,8 @@ fn layer_name(arg: &Expr) -> Option<String> {
             }
             layer_name(&cur.receiver)
         }
-        Expr::Struct(s) => s.path.segments.last().map(|s| s.ident.to_string()),
-        Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        Expr::Struct(s) => Some(path_text(&s.path)),
+        Expr::Path(p) => Some(path_text(&p.path)),
         Expr::Paren(p) => layer_name(&p.expr),
         _ => None,
     }
