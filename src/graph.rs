@@ -3,7 +3,6 @@
 //! model the rules use, so the picture and the findings always agree.
 
 use crate::django::DjangoProject;
-use crate::django::migration::DepTarget;
 use crate::index::Index;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -86,18 +85,8 @@ fn model(index: &Index, project: &DjangoProject) -> Model {
         };
         let child = id(&m.label, &m.name);
         for d in &facts.dependencies {
-            let (app, name) = match &d.target {
-                DepTarget::Node { app, name } => (app.clone(), name.clone()),
-                DepTarget::Swappable { setting } => {
-                    let Some(values) = project.swappable.get(setting) else {
-                        continue;
-                    };
-                    let [app] = values.iter().collect::<Vec<_>>()[..] else {
-                        continue;
-                    };
-                    (app.clone(), "__first__".to_string())
-                }
-                DepTarget::Unknown => continue,
+            let Some((app, name)) = project.resolve_dep(&d.target) else {
+                continue;
             };
             let (app, name) = (&app, &name);
             let apps = project.migrated_apps(app);

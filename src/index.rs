@@ -335,3 +335,24 @@ impl Index {
         Some(Span::new(start, start + text.len()))
     }
 }
+
+/// An index over files written to a temporary folder, for unit tests.
+#[cfg(test)]
+pub fn test_index(files: &[(&str, &str)]) -> (tempfile::TempDir, Index) {
+    let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("temp dir: {e}"));
+    let mut entries = Vec::new();
+    for (rel, text) in files {
+        let abs = dir.path().join(rel);
+        if let Some(parent) = abs.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(&abs, text).unwrap_or_else(|e| panic!("{e}"));
+        entries.push(FileEntry::new(
+            RelPath::new(*rel),
+            abs,
+            crate::classify::classify(rel),
+            1 << 20,
+        ));
+    }
+    (dir, Index::new(entries))
+}

@@ -191,6 +191,38 @@ pub enum PyStmt {
     },
 }
 
+/// Calls `f` on every statement of `body` and of the `if`/`try`/`for`/`while`/`with`
+/// blocks inside it, in source order; with `into_functions`, also inside function
+/// bodies (not class bodies).
+pub fn walk_stmts<'a>(body: &'a [PyStmt], into_functions: bool, f: &mut dyn FnMut(&'a PyStmt)) {
+    for s in body {
+        f(s);
+        match s {
+            PyStmt::If { body, orelse, .. } => {
+                walk_stmts(body, into_functions, f);
+                walk_stmts(orelse, into_functions, f);
+            }
+            PyStmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+                ..
+            } => {
+                walk_stmts(body, into_functions, f);
+                for h in handlers {
+                    walk_stmts(&h.body, into_functions, f);
+                }
+                walk_stmts(orelse, into_functions, f);
+                walk_stmts(finalbody, into_functions, f);
+            }
+            PyStmt::Block { body, .. } => walk_stmts(body, into_functions, f),
+            PyStmt::Function { body, .. } if into_functions => walk_stmts(body, into_functions, f),
+            _ => {}
+        }
+    }
+}
+
 /// The value last assigned to `name` in a statement list (not looking into blocks).
 pub fn assigned<'a>(body: &'a [PyStmt], name: &str) -> Option<&'a PyNode> {
     body.iter().rev().find_map(|s| match s {

@@ -433,33 +433,6 @@ fn imported_name(module: &PyModule, file: &str, name: &str) -> Option<String> {
 }
 
 fn evidence(table: &RoleTable, class: &PyClass, path: &RelPath) -> Option<ResolvedRole> {
-    fn walk<'a>(body: &'a [PyStmt], out: &mut Vec<(&'a PyStmt, Span)>) {
-        for s in body {
-            match s {
-                PyStmt::Expr { span, .. } | PyStmt::Assign { span, .. } => out.push((s, *span)),
-                PyStmt::Function { body, .. } | PyStmt::Block { body, .. } => walk(body, out),
-                PyStmt::If { body, orelse, .. } => {
-                    walk(body, out);
-                    walk(orelse, out);
-                }
-                PyStmt::Try {
-                    body,
-                    handlers,
-                    orelse,
-                    finalbody,
-                    ..
-                } => {
-                    walk(body, out);
-                    for h in handlers {
-                        walk(&h.body, out);
-                    }
-                    walk(orelse, out);
-                    walk(finalbody, out);
-                }
-                _ => {}
-            }
-        }
-    }
     fn calls_in<'a>(node: &'a PyNode, out: &mut Vec<(&'a str, Span)>) {
         match &node.value {
             PyValue::Call { func, args, kwargs } => {
@@ -481,8 +454,11 @@ fn evidence(table: &RoleTable, class: &PyClass, path: &RelPath) -> Option<Resolv
             _ => {}
         }
     }
-    let mut stmts = Vec::new();
-    walk(&class.body, &mut stmts);
+    let mut stmts: Vec<(&PyStmt, Span)> = Vec::new();
+    crate::python::walk_stmts(&class.body, true, &mut |s| match s {
+        PyStmt::Expr { span, .. } | PyStmt::Assign { span, .. } => stmts.push((s, *span)),
+        _ => {}
+    });
     // Calls first (the strongest evidence), then assignments.
     for ev in &table.evidence {
         for (stmt, _) in &stmts {
@@ -527,24 +503,9 @@ fn evidence(table: &RoleTable, class: &PyClass, path: &RelPath) -> Option<Resolv
 #[cfg(test)]
 mod resolve_tests {
     use super::*;
-    use crate::classify::classify;
-    use crate::index::FileEntry;
 
     fn index(files: &[(&str, &str)]) -> (tempfile::TempDir, Index) {
-        let dir = tempfile::TempDir::new().unwrap();
-        let mut entries = Vec::new();
-        for (rel, text) in files {
-            let abs = dir.path().join(rel);
-            std::fs::create_dir_all(abs.parent().unwrap()).unwrap();
-            std::fs::write(&abs, text).unwrap();
-            entries.push(FileEntry::new(
-                RelPath::new(*rel),
-                abs,
-                classify(rel),
-                1 << 20,
-            ));
-        }
-        (dir, Index::new(entries))
+        crate::index::test_index(files)
     }
 
     #[test]

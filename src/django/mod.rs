@@ -400,6 +400,23 @@ impl DjangoProject {
             .collect()
     }
 
+    /// The (label, migration name) a dependency entry names: a literal tuple, or a
+    /// swappable dependency whose setting has exactly one literal value in the settings
+    /// (its app's `__first__`). `None` when it cannot be known statically.
+    pub fn resolve_dep(&self, target: &DepTarget) -> Option<(String, String)> {
+        match target {
+            DepTarget::Node { app, name } => Some((app.clone(), name.clone())),
+            DepTarget::Swappable { setting } => {
+                let values = self.swappable.get(setting)?;
+                let [app] = values.iter().collect::<Vec<_>>()[..] else {
+                    return None;
+                };
+                Some((app.clone(), "__first__".to_string()))
+            }
+            DepTarget::Unknown => None,
+        }
+    }
+
     /// The app whose migrations folder is `dir`.
     pub fn app_with_migrations_dir(&self, dir: &str) -> Option<&App> {
         self.apps.iter().find(|a| a.migrations_dir == dir)
@@ -475,30 +492,11 @@ fn parent_of(dir: &str) -> &str {
 /// Settings assignments at module level and inside `if`/`try` blocks.
 fn all_assignments(body: &[PyStmt]) -> Vec<&PyStmt> {
     let mut out = Vec::new();
-    for s in body {
-        match s {
-            PyStmt::Assign { .. } => out.push(s),
-            PyStmt::If { body, orelse, .. } => {
-                out.extend(all_assignments(body));
-                out.extend(all_assignments(orelse));
-            }
-            PyStmt::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-                ..
-            } => {
-                out.extend(all_assignments(body));
-                for h in handlers {
-                    out.extend(all_assignments(&h.body));
-                }
-                out.extend(all_assignments(orelse));
-                out.extend(all_assignments(finalbody));
-            }
-            _ => {}
+    crate::python::walk_stmts(body, false, &mut |s| {
+        if matches!(s, PyStmt::Assign { .. }) {
+            out.push(s);
         }
-    }
+    });
     out
 }
 

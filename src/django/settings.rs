@@ -467,24 +467,9 @@ fn merge_list(into: &mut ListValue, other: &ListValue) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::classify;
-    use crate::index::FileEntry;
 
     fn index(files: &[(&str, &str)]) -> (tempfile::TempDir, Index) {
-        let dir = tempfile::TempDir::new().unwrap();
-        let mut entries = Vec::new();
-        for (rel, text) in files {
-            let abs = dir.path().join(rel);
-            std::fs::create_dir_all(abs.parent().unwrap()).unwrap();
-            std::fs::write(&abs, text).unwrap();
-            entries.push(FileEntry::new(
-                RelPath::new(*rel),
-                abs,
-                classify(rel),
-                1 << 20,
-            ));
-        }
-        (dir, Index::new(entries))
+        crate::index::test_index(files)
     }
 
     fn values(l: &ListValue) -> Vec<&str> {

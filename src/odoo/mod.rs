@@ -366,41 +366,22 @@ fn reachable_python(index: &Index, dir: &str) -> Vec<RelPath> {
 type RelImport = (u32, Option<String>, Vec<String>);
 
 fn collect_relative_imports(body: &[PyStmt], out: &mut Vec<RelImport>) {
-    for s in body {
-        match s {
-            PyStmt::ImportFrom {
-                module,
-                level,
-                names,
-                ..
-            } if *level > 0 => {
-                out.push((
-                    *level,
-                    module.clone(),
-                    names.iter().map(|n| n.name.clone()).collect(),
-                ));
-            }
-            PyStmt::If { body, orelse, .. } => {
-                collect_relative_imports(body, out);
-                collect_relative_imports(orelse, out);
-            }
-            PyStmt::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-                ..
-            } => {
-                collect_relative_imports(body, out);
-                for h in handlers {
-                    collect_relative_imports(&h.body, out);
-                }
-                collect_relative_imports(orelse, out);
-                collect_relative_imports(finalbody, out);
-            }
-            _ => {}
+    crate::python::walk_stmts(body, false, &mut |s| {
+        if let PyStmt::ImportFrom {
+            module,
+            level,
+            names,
+            ..
+        } = s
+            && *level > 0
+        {
+            out.push((
+                *level,
+                module.clone(),
+                names.iter().map(|n| n.name.clone()).collect(),
+            ));
         }
-    }
+    });
 }
 
 fn base_kind(class: &PyClass, local: &BTreeMap<String, ModelKind>) -> Option<ModelKind> {

@@ -1,7 +1,6 @@
 use super::qualified;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::django::migration::DepTarget;
 use crate::rule::{ProjectContext, Rule, RuleMeta};
 
 declare_rule! {
@@ -69,19 +68,8 @@ impl Rule for MissingDependency {
                 .map(|d| (d, "dependency"))
                 .chain(facts.run_before.iter().map(|d| (d, "run_before entry")));
             for (dep, what) in entries {
-                let (label, name) = match &dep.target {
-                    DepTarget::Node { app, name } => (app.clone(), name.clone()),
-                    DepTarget::Swappable { setting } => {
-                        // Judged only when every literal value of the setting agrees.
-                        let Some(values) = project.swappable.get(setting) else {
-                            continue;
-                        };
-                        let [app] = values.iter().collect::<Vec<_>>()[..] else {
-                            continue;
-                        };
-                        (app.clone(), "__first__".to_string())
-                    }
-                    DepTarget::Unknown => continue,
+                let Some((label, name)) = project.resolve_dep(&dep.target) else {
+                    continue;
                 };
                 let apps = project.migrated_apps(&label);
                 let Some(app) = apps.first() else { continue };
