@@ -11,6 +11,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod django;
+pub mod docker;
 pub mod engine;
 pub mod error;
 pub mod graph;

@@ -1,0 +1,4 @@
+//! The Docker family's model: Dockerfiles parsed with spans, RUN commands analysed as
+//! shell, and what each build stage has at each point.
+
+pub mod parser;
