@@ -2,3 +2,4 @@
 //! shell, and what each build stage has at each point.
 
 pub mod parser;
+pub mod shell;
