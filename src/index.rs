@@ -51,6 +51,7 @@ pub struct FileEntry {
     access_csv: OnceLock<AccessCsv>,
     odoo_xml: OnceLock<Result<XmlFacts, ParseFailure>>,
     rust: OnceLock<Result<crate::rust_layers::RustFacts, ParseFailure>>,
+    dockerfile: OnceLock<crate::docker::parser::Dockerfile>,
 }
 
 impl FileEntry {
@@ -67,6 +68,7 @@ impl FileEntry {
             access_csv: OnceLock::new(),
             odoo_xml: OnceLock::new(),
             rust: OnceLock::new(),
+            dockerfile: OnceLock::new(),
         }
     }
 
@@ -148,6 +150,16 @@ impl FileEntry {
             .get_or_init(|| crate::rust_layers::parse(source))
             .as_ref()
             .ok()
+    }
+
+    /// The file parsed as a Dockerfile, on first use (the parser is total: any text is
+    /// some Dockerfile).
+    pub fn dockerfile(&self) -> Option<&crate::docker::parser::Dockerfile> {
+        let source = self.source()?;
+        Some(
+            self.dockerfile
+                .get_or_init(|| crate::docker::parser::parse(&source.text)),
+        )
     }
 
     fn load(&self) -> Loaded {

@@ -124,17 +124,41 @@ impl Context {
 /// Dockerfile copies; `None` when no folder does (context rules then stay silent).
 pub fn context(index: &Index, dockerfile: &RelPath, df: &Dockerfile) -> Option<Context> {
     let dir = compose_context(index, dockerfile).or_else(|| {
-        let probe = df
+        // Context-relative paths the build names: COPY/ADD sources, bind-mount sources.
+        let copies = df
             .instructions
             .iter()
             .filter(|i| matches!(i.keyword.as_str(), "COPY" | "ADD") && i.flag("from").is_none())
             .filter_map(|i| copy_parts(i).map(|(sources, _)| sources))
             .flatten()
-            .map(|w| w.text)
+            .map(|w| w.text);
+        let mounts = df
+            .instructions
+            .iter()
+            .flat_map(|i| i.flags.iter())
+            .filter(|f| f.name == "mount")
+            .filter_map(|f| {
+                let kv: Vec<(&str, &str)> = f
+                    .value
+                    .split(',')
+                    .filter_map(|p| p.split_once('='))
+                    .collect();
+                let is_bind = kv.iter().any(|(k, v)| *k == "type" && *v == "bind")
+                    && !kv.iter().any(|(k, _)| *k == "from");
+                kv.iter()
+                    .find(|(k, _)| *k == "source" || *k == "src")
+                    .filter(|_| is_bind)
+                    .map(|(_, v)| v.to_string())
+            });
+        let probe = copies
+            .chain(mounts)
             .find(|s| s != "." && s != "./" && !s.contains(['*', '?', '$']) && !s.contains("://"));
         let mut dir = dockerfile.parent().to_string();
         let Some(probe) = probe else {
-            return Some(dir);
+            // Nothing to probe with: `docker build .` beside a plain Dockerfile is the
+            // convention; any other name (docker/web.Dockerfile) is usually built from
+            // elsewhere, so the context is unknown.
+            return matches!(dockerfile.file_name(), "Dockerfile" | "Containerfile").then_some(dir);
         };
         loop {
             let ctx = Context {
@@ -820,6 +844,157 @@ mod tests {
                 && a.contains("manage.py check")
                 && a.contains("NeedsDatabase { what: \"python manage.py migrate\""),
             "{a}"
+        );
+    }
+}
+
+/// Where a path inside the image came from, by the copies made before a point.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Coverage {
+    /// No earlier COPY/ADD (or bind mount) brings it in.
+    NotCopied,
+    /// Copied from this path of the context.
+    Context(String),
+    /// From another stage or image, or not decidable statically.
+    Unknown,
+}
+
+/// Joins a container path to a directory (`.` and relative paths against it).
+pub fn container_path(dir: &str, path: &str) -> String {
+    let joined = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{}/{path}", dir.trim_end_matches('/'))
+    };
+    format!("/{}", normalize(&joined))
+}
+
+/// What brought `target` (an absolute container path) into the image, looking at the
+/// events before it (latest copy wins).
+pub fn coverage(before: &[Event], target: &str, bind_mounts: &[(String, String)]) -> Coverage {
+    for (source, mount_target) in bind_mounts {
+        if let Some(rest) = strip_dir(target, mount_target) {
+            return Coverage::Context(normalize(&format!("{source}/{rest}")));
+        }
+    }
+    for e in before.iter().rev() {
+        let EventKind::Copy(c) = &e.kind else {
+            continue;
+        };
+        let dest = container_path(&e.workdir, &c.dest);
+        let dest_is_dir = c.dest.ends_with('/') || c.dest == "." || c.sources.len() > 1;
+        for s in &c.sources {
+            let src = s.text.trim_start_matches("./");
+            if src.contains('$') || c.dest.contains('$') {
+                return Coverage::Unknown;
+            }
+            let hit = if c.whole_context || src == "." || src.is_empty() {
+                strip_dir(target, &dest).map(|rest| rest.to_string())
+            } else if src.contains(['*', '?', '[']) {
+                let name = target.rsplit('/').next().unwrap_or(target);
+                let glob_dir = src.rsplit_once('/').map_or("", |(d, _)| d);
+                let pattern = src.rsplit('/').next().unwrap_or(src);
+                let matcher = globset::Glob::new(pattern)
+                    .ok()
+                    .map(|g| g.compile_matcher());
+                (strip_dir(target, &dest) == Some(name)
+                    && matcher.is_some_and(|m| m.is_match(name)))
+                .then(|| normalize(&format!("{glob_dir}/{name}")))
+            } else {
+                let base = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
+                let as_file = if dest_is_dir {
+                    format!("{}/{base}", dest.trim_end_matches('/'))
+                } else {
+                    dest.clone()
+                };
+                if as_file == target {
+                    Some(src.trim_end_matches('/').to_string())
+                } else {
+                    // A folder copied to dest: its files land under dest.
+                    strip_dir(target, &dest)
+                        .map(|rest| normalize(&format!("{}/{rest}", src.trim_end_matches('/'))))
+                        .filter(|_| src.ends_with('/') || !src.contains('.'))
+                }
+            };
+            if let Some(rel) = hit {
+                return if c.from.is_some() {
+                    Coverage::Unknown
+                } else {
+                    Coverage::Context(rel)
+                };
+            }
+        }
+    }
+    Coverage::NotCopied
+}
+
+/// `target` below `dir`: the rest of the path.
+fn strip_dir<'a>(target: &'a str, dir: &str) -> Option<&'a str> {
+    let dir = dir.trim_end_matches('/');
+    if dir.is_empty() {
+        return Some(target.trim_start_matches('/'));
+    }
+    let rest = target.strip_prefix(dir)?;
+    if rest.is_empty() {
+        return Some("");
+    }
+    rest.strip_prefix('/')
+}
+
+#[cfg(test)]
+mod coverage_tests {
+    use super::*;
+    use crate::docker::parser::parse;
+
+    fn cov(text: &str, target: &str) -> Coverage {
+        let df = parse(text);
+        let src = SourceFile::new(RelPath::new("Dockerfile"), text.to_string());
+        let t = timelines(&df, &src, &|_| false);
+        coverage(&t[0], target, &[])
+    }
+
+    #[test]
+    fn copies_map_container_paths_back_to_the_context() {
+        let base = "FROM x\nWORKDIR /app\n";
+        assert_eq!(
+            cov(
+                &format!("{base}COPY requirements.txt .\n"),
+                "/app/requirements.txt"
+            ),
+            Coverage::Context("requirements.txt".into())
+        );
+        assert_eq!(
+            cov(
+                &format!("{base}COPY requirements/ requirements/\n"),
+                "/app/requirements/base.txt"
+            ),
+            Coverage::Context("requirements/base.txt".into())
+        );
+        assert_eq!(
+            cov(&format!("{base}COPY . .\n"), "/app/requirements/base.txt"),
+            Coverage::Context("requirements/base.txt".into())
+        );
+        assert_eq!(
+            cov(
+                &format!("{base}COPY requirements*.txt ./\n"),
+                "/app/requirements-dev.txt"
+            ),
+            Coverage::Context("requirements-dev.txt".into())
+        );
+        assert_eq!(
+            cov(&format!("{base}COPY setup.py .\n"), "/app/requirements.txt"),
+            Coverage::NotCopied
+        );
+        assert_eq!(
+            cov(
+                &format!("{base}COPY --from=builder /app /app\n"),
+                "/app/requirements.txt"
+            ),
+            Coverage::Unknown
+        );
+        assert_eq!(
+            cov(&format!("{base}COPY $SRC .\n"), "/app/requirements.txt"),
+            Coverage::Unknown
         );
     }
 }

@@ -3,6 +3,7 @@
 //! `tests/rules.rs` checks that every rule has fixtures and snapshots.
 
 pub mod compose;
+pub mod docker;
 pub mod guardrail;
 pub mod middleware;
 pub mod migrations;
@@ -30,6 +31,11 @@ static ALL: &[&dyn Rule] = &[
     &security::security_file_not_loaded::SecurityFileNotLoaded,
     &security::transient_model_access::TransientModelAccess,
     &security::required_file::RequiredFile,
+    &docker::app_code_before_deps::AppCodeBeforeDeps,
+    &docker::copy_all_before_install::CopyAllBeforeInstall,
+    &docker::database_command_at_build::DatabaseCommandAtBuild,
+    &docker::install_file_not_in_context::InstallFileNotInContext,
+    &docker::copy_of_ignored_path::CopyOfIgnoredPath,
     &middleware::duplicate::Duplicate,
     &middleware::duplicate_role::DuplicateRole,
     &middleware::order::Order,

@@ -1,0 +1,153 @@
+use super::analyse;
+use crate::declare_rule;
+use crate::diagnostic::Diagnostic;
+use crate::docker::build::{Action, Coverage, EventKind, Install, container_path, coverage};
+use crate::rule::{FileContext, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// For every install from a file (`pip install -r F`, `pip-sync F`, `conda env update
+    /// -f F`), resolves `F` inside the image (against `WORKDIR` and a preceding `cd`) and
+    /// checks that an earlier COPY/ADD or bind mount brought it in from the build
+    /// context, that the context has it, and that `.dockerignore` does not exclude it.
+    /// Paths with variables, and files copied from other stages or images, are not
+    /// judged; nor are Dockerfiles whose build context cannot be determined.
+    ///
+    /// ## Why it breaks production
+    /// The build stops: `ERROR: Could not open requirements file: [Errno 2] No such file
+    /// or directory: 'requirements/production.txt'`, typically after the requirements
+    /// moved, a `.dockerignore` pattern grew, or the COPY of the requirements was folded
+    /// into a later `COPY . .`.
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// WORKDIR /app
+    /// COPY requirements.txt .
+    /// RUN pip install -r requirements/production.txt
+    /// ```
+    /// Use instead:
+    /// ```dockerfile
+    /// WORKDIR /app
+    /// COPY requirements/ requirements/
+    /// RUN pip install -r requirements/production.txt
+    /// ```
+    pub struct InstallFileNotInContext {
+        code: "GR305",
+        slug: "docker/install-file-not-in-context",
+        severity: Error,
+        summary: "A dependency file is installed from but never copied into the image",
+        kinds: [Dockerfile],
+    }
+}
+
+impl Rule for InstallFileNotInContext {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+        let Some(analysis) = analyse(ctx) else { return };
+        // Whether a copied file exists needs the context; whether it was copied does not.
+        let context = analysis.context.as_ref();
+        for timeline in &analysis.timelines {
+            for (i, e) in timeline.iter().enumerate() {
+                let EventKind::Command { command, actions } = &e.kind else {
+                    continue;
+                };
+                let mounts = bind_mounts(analysis.df, e.instruction);
+                for a in actions {
+                    let Action::Install(Install::Files(files)) = a else {
+                        continue;
+                    };
+                    for f in files {
+                        if f.text.contains(['$', '*', '?']) || f.text.contains("://") {
+                            continue;
+                        }
+                        let dir = match &command.cwd {
+                            Some(cwd) => container_path(&e.workdir, cwd),
+                            None => e.workdir.clone(),
+                        };
+                        let target = container_path(&dir, &f.text);
+                        let problem = match coverage(
+                            timeline.get(..i).unwrap_or(&[]),
+                            &target,
+                            &mounts,
+                        ) {
+                            Coverage::Unknown => continue,
+                            Coverage::NotCopied => format!(
+                                "`{}` is installed from, but no earlier COPY brings it into the image",
+                                f.text
+                            ),
+                            Coverage::Context(rel) => {
+                                let Some(context) = context else { continue };
+                                if let Some(line) = context.ignored(&rel) {
+                                    format!(
+                                        "`{rel}` is excluded by .dockerignore (line {line}), so `{}` is not in the image",
+                                        f.text
+                                    )
+                                } else if !context.exists(ctx.index, &rel) {
+                                    format!(
+                                        "`{rel}` does not exist in the build context (`{}`)",
+                                        if context.dir.is_empty() {
+                                            "."
+                                        } else {
+                                            &context.dir
+                                        }
+                                    )
+                                } else {
+                                    continue;
+                                }
+                            }
+                        };
+                        out.push(
+                            Diagnostic::new(&Self::META, ctx.file.path.clone(), problem)
+                                .span(f.span)
+                                .label("not in the image at this point")
+                                .note(format!(
+                                    "the build stops: `ERROR: Could not open requirements file: [Errno 2] No such file or directory: '{}'`",
+                                    f.text
+                                ))
+                                .help("COPY the file (or its folder) before this RUN, and keep it out of .dockerignore"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `RUN --mount=type=bind,source=S,target=T`: (S, T).
+fn bind_mounts(
+    df: &crate::docker::parser::Dockerfile,
+    instruction: usize,
+) -> Vec<(String, String)> {
+    let Some(inst) = df.instructions.get(instruction) else {
+        return Vec::new();
+    };
+    inst.flags
+        .iter()
+        .filter(|f| f.name == "mount")
+        .filter_map(|f| {
+            let kv: Vec<(&str, &str)> = f
+                .value
+                .split(',')
+                .filter_map(|p| p.split_once('='))
+                .collect();
+            let get = |k: &str| kv.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
+            let kind = get("type").unwrap_or("bind");
+            if kind != "bind" || get("from").is_some() {
+                return None;
+            }
+            let target = get("target")
+                .or_else(|| get("dst"))
+                .or_else(|| get("destination"))?;
+            Some((
+                get("source")
+                    .or_else(|| get("src"))
+                    .unwrap_or(".")
+                    .to_string(),
+                container_path("/", target),
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,60 @@
+//! Docker rules (GR3xx): what a Dockerfile's build runs, in what order, from what.
+
+pub mod app_code_before_deps;
+pub mod copy_all_before_install;
+pub mod copy_of_ignored_path;
+pub mod database_command_at_build;
+pub mod install_file_not_in_context;
+
+use crate::docker::build::{self, Action, Context, Event, EventKind, Install};
+use crate::docker::parser::Dockerfile;
+use crate::rule::FileContext;
+
+pub struct Analysis<'a> {
+    pub df: &'a Dockerfile,
+    pub context: Option<Context>,
+    /// One timeline per stage, its lineage first.
+    pub timelines: Vec<Vec<Event>>,
+}
+
+pub fn analyse<'a>(ctx: &'a FileContext<'a>) -> Option<Analysis<'a>> {
+    let df = ctx.file.dockerfile()?;
+    let source = ctx.file.source()?;
+    let context = build::context(ctx.index, &ctx.file.path, df);
+    let index = ctx.index;
+    let first_party = |name: &str| {
+        context.as_ref().is_some_and(|c| {
+            let n = name.trim_start_matches("./");
+            !n.is_empty()
+                && (c.exists(index, n)
+                    || (!n.ends_with(".py") && c.exists(index, &format!("{n}.py"))))
+        })
+    };
+    let timelines = build::timelines(df, source, &first_party);
+    Some(Analysis {
+        df,
+        context,
+        timelines,
+    })
+}
+
+/// The dependency installs of an event (files or the project, not single packages).
+pub fn installs_deps(e: &Event) -> bool {
+    matches!(&e.kind, EventKind::Command { actions, .. }
+        if actions.iter().any(|a| matches!(a, Action::Install(Install::Files(_)) | Action::Install(Install::Project))))
+}
+
+/// What the event runs of the application, if it does.
+pub fn runs_app(e: &Event) -> Option<&str> {
+    match &e.kind {
+        EventKind::Command { actions, .. } => actions.iter().find_map(|a| match a {
+            Action::RunApp { what } => Some(what.as_str()),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+pub fn brings_environment(e: &Event) -> bool {
+    matches!(&e.kind, EventKind::Copy(c) if c.brings_environment)
+}
