@@ -902,12 +902,10 @@ pub fn coverage(before: &[Event], target: &str, bind_mounts: &[(String, String)]
                 .then(|| normalize(&format!("{glob_dir}/{name}")))
             } else {
                 let base = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
-                let as_file = if dest_is_dir {
-                    format!("{}/{base}", dest.trim_end_matches('/'))
-                } else {
-                    dest.clone()
-                };
-                if as_file == target {
+                let inside = format!("{}/{base}", dest.trim_end_matches('/'));
+                // Without a trailing slash, `dest` is a folder when the image already
+                // has one there (WORKDIR made it): both readings count.
+                if inside == target || (!dest_is_dir && dest == target) {
                     Some(src.trim_end_matches('/').to_string())
                 } else {
                     // A folder copied to dest: its files land under dest.
@@ -984,6 +982,21 @@ mod coverage_tests {
         assert_eq!(
             cov(&format!("{base}COPY setup.py .\n"), "/app/requirements.txt"),
             Coverage::NotCopied
+        );
+        // `/app` exists (WORKDIR made it): the file lands inside it.
+        assert_eq!(
+            cov(
+                &format!("{base}COPY requirements.txt /app\n"),
+                "/app/requirements.txt"
+            ),
+            Coverage::Context("requirements.txt".into())
+        );
+        assert_eq!(
+            cov(
+                &format!("{base}COPY reqs.txt /app/requirements.txt\n"),
+                "/app/requirements.txt"
+            ),
+            Coverage::Context("reqs.txt".into())
         );
         assert_eq!(
             cov(
