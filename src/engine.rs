@@ -122,6 +122,11 @@ pub fn scan(target: &Path, settings: &Settings) -> Result<Scan, ToolError> {
             })
             .collect(),
     );
+    let index = if meta.is_dir() {
+        index
+    } else {
+        index.partial()
+    };
     Ok(Scan {
         root,
         is_dir: meta.is_dir(),

@@ -261,6 +261,9 @@ pub struct Index {
     django: OnceLock<DjangoProject>,
     odoo: OnceLock<OdooProject>,
     settings: OnceLock<Vec<crate::django::settings::SettingsModule>>,
+    /// Only some files of the tree were given (a file path on the command line): rules
+    /// must not conclude that a file is missing.
+    partial: bool,
 }
 
 impl Index {
@@ -272,7 +275,19 @@ impl Index {
             django: OnceLock::new(),
             odoo: OnceLock::new(),
             settings: OnceLock::new(),
+            partial: false,
         }
+    }
+
+    /// Marks the index as holding only some files of the tree.
+    pub fn partial(mut self) -> Self {
+        self.partial = true;
+        self
+    }
+
+    /// Whether files outside the index may exist (a single file was checked).
+    pub fn is_partial(&self) -> bool {
+        self.partial
     }
 
     /// The Odoo modules, built on first use. `odoo_major` is the configured Odoo version

@@ -596,3 +596,24 @@ fn required_file_entries_are_validated_with_spans() {
     assert!(out.contains("\"path\": \"SECURITY.md\""), "{out}");
     assert!(out.contains("\"span\": null"), "{out}");
 }
+
+#[test]
+fn single_files_never_yield_missing_file_findings() {
+    // The rest of the tree is unknown when one file is checked.
+    for file in [
+        "docker/install_file_not_in_context/valid/Dockerfile",
+        "docker/app_code_before_deps/valid/Dockerfile",
+        "security/manifest_file_missing/valid/school/__manifest__.py",
+        "security/missing_access_file/valid/school/__manifest__.py",
+    ] {
+        let (code, out, _) =
+            stdout(guardrail().args(["check", "--format", "json", &fixture(file)]));
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            v["diagnostics"].as_array().unwrap().len(),
+            0,
+            "{file}: {out}"
+        );
+        assert_eq!(code, 0, "{file}");
+    }
+}

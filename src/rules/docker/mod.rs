@@ -20,7 +20,12 @@ pub struct Analysis<'a> {
 pub fn analyse<'a>(ctx: &'a FileContext<'a>) -> Option<Analysis<'a>> {
     let df = ctx.file.dockerfile()?;
     let source = ctx.file.source()?;
-    let context = build::context(ctx.index, &ctx.file.path, df);
+    // With a single file checked, the rest of the context is unknown.
+    let context = if ctx.index.is_partial() {
+        None
+    } else {
+        build::context(ctx.index, &ctx.file.path, df)
+    };
     let index = ctx.index;
     let first_party = |name: &str| {
         context.as_ref().is_some_and(|c| {

@@ -41,6 +41,10 @@ impl Rule for ManifestFileMissing {
     }
 
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
+        // A single file was checked: absent files may exist.
+        if ctx.index.is_partial() {
+            return;
+        }
         let project = ctx.index.odoo(ctx.settings.odoo_major);
         for module in &project.modules {
             if !module.installable {

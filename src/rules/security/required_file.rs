@@ -186,6 +186,10 @@ impl Rule for RequiredFile {
     }
 
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
+        // A single file was checked: absent files may exist.
+        if ctx.index.is_partial() {
+            return;
+        }
         for compiled in &ctx.settings.required_files {
             let paths = ctx.index.files().iter().map(|f| f.path.as_str());
             for dir in compiled.violations(paths) {
