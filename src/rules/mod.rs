@@ -42,6 +42,10 @@ static ALL: &[&dyn Rule] = &[
     &middleware::missing_required::MissingRequired,
     &middleware::legacy_setting::LegacySetting,
     &compose::obsolete_version_key::ObsoleteVersionKey,
+    &compose::depends_on_without_health_condition::DependsOnWithoutHealthCondition,
+    &compose::healthy_condition_without_healthcheck::HealthyConditionWithoutHealthcheck,
+    &compose::default_credentials::DefaultCredentials,
+    &compose::admin_credentials_in_worker::AdminCredentialsInWorker,
 ];
 
 /// Every built-in rule, in code order.

@@ -1,0 +1,161 @@
+use super::{is_dev_file, services};
+use crate::declare_rule;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::rule::{FileContext, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports database and broker credentials in a Compose file's `environment` that
+    /// ship a default: a well-known default value (`postgres`, `password`, `changeme`,
+    /// `guest`, ...), or a `${VAR:-default}` / `${VAR-default}` fallback with a
+    /// non-empty default. Variables: `POSTGRES_PASSWORD`, `MYSQL_ROOT_PASSWORD`,
+    /// `MYSQL_PASSWORD`, `MARIADB_ROOT_PASSWORD`, `MARIADB_PASSWORD`,
+    /// `RABBITMQ_DEFAULT_PASS`, `MONGO_INITDB_ROOT_PASSWORD`, `REDIS_PASSWORD`,
+    /// `PGPASSWORD`, `DB_PASSWORD`, `DATABASE_PASSWORD`. An error, and a warning in
+    /// files named as development overrides (`*override*`, `*dev*`, `*local*`, `*test*`).
+    ///
+    /// ## Why it breaks production
+    /// A fallback runs whenever the variable is missing: a deploy that forgot it starts
+    /// with the password written in the repository (incident 4:
+    /// `POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-secure_password_change_me}`), silently,
+    /// and everyone who can read the repository can log in to the database.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// environment:
+    ///   POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-secure_password_change_me}
+    /// ```
+    /// Use instead (fail fast when it is missing):
+    /// ```yaml
+    /// environment:
+    ///   POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}
+    /// ```
+    pub struct DefaultCredentials {
+        code: "GR504",
+        slug: "compose/default-credentials",
+        severity: Error,
+        summary: "A database or broker password with a default value",
+        kinds: [Compose],
+    }
+}
+
+pub const PASSWORD_VARS: &[&str] = &[
+    "POSTGRES_PASSWORD",
+    "MYSQL_ROOT_PASSWORD",
+    "MYSQL_PASSWORD",
+    "MARIADB_ROOT_PASSWORD",
+    "MARIADB_PASSWORD",
+    "RABBITMQ_DEFAULT_PASS",
+    "MONGO_INITDB_ROOT_PASSWORD",
+    "REDIS_PASSWORD",
+    "PGPASSWORD",
+    "DB_PASSWORD",
+    "DATABASE_PASSWORD",
+];
+
+const DEFAULTS: &[&str] = &[
+    "postgres",
+    "password",
+    "passw0rd",
+    "secret",
+    "changeme",
+    "change_me",
+    "admin",
+    "root",
+    "example",
+    "guest",
+    "mysql",
+    "test",
+    "123456",
+    "12345678",
+    "pass",
+    "default",
+    "mongo",
+    "redis",
+    "rabbitmq",
+    "django",
+    "odoo",
+];
+
+/// The default a value ships: a `${VAR:-x}` fallback, or a well-known literal.
+pub fn shipped_default(value: &str) -> Option<String> {
+    let v = value.trim();
+    if let Some(inner) = v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+        let (_, default) = inner.split_once(":-").or_else(|| inner.split_once('-'))?;
+        return (!default.is_empty()).then(|| default.to_string());
+    }
+    (!v.contains('$') && DEFAULTS.contains(&v.to_ascii_lowercase().as_str())).then(|| v.to_string())
+}
+
+impl Rule for DefaultCredentials {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+        let Some(doc) = ctx.file.yaml().and_then(|y| y.documents.first()) else {
+            return;
+        };
+        let dev = is_dev_file(&ctx.file.path);
+        // One finding per line: an anchor merged into several services is one mistake.
+        let mut found: Vec<(crate::source::Span, String, String, Vec<String>)> = Vec::new();
+        for s in services(doc) {
+            for (key, value, _, value_span) in s.environment() {
+                if !PASSWORD_VARS.contains(&key.as_str()) {
+                    continue;
+                }
+                let Some(default) = value.as_deref().and_then(shipped_default) else {
+                    continue;
+                };
+                match found.iter_mut().find(|(span, ..)| *span == value_span) {
+                    Some((.., names)) => names.push(s.name.clone()),
+                    None => found.push((value_span, key, default, vec![s.name.clone()])),
+                }
+            }
+        }
+        for (span, key, default, names) in found {
+            let who = if names.len() == 1 {
+                format!("service `{}`", names[0])
+            } else {
+                format!(
+                    "services {}",
+                    names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let mut d = Diagnostic::new(&Self::META, ctx.file.path.clone(), format!("`{key}` of {who} ships the default `{default}`"))
+                .span(span)
+                .label("default credential")
+                .note("whenever the variable is not set, the service runs with a password everyone who can read the repository knows")
+                .help(format!("require it instead: `{key}: ${{{key}:?set {key}}}`, and keep the value in a secret store"));
+            if dev {
+                d = d.severity(Severity::Warning);
+            }
+            out.push(d);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn defaults() {
+        use super::shipped_default;
+        assert_eq!(
+            shipped_default("${POSTGRES_PASSWORD:-secure_password_change_me}").as_deref(),
+            Some("secure_password_change_me")
+        );
+        assert_eq!(
+            shipped_default("${DB_PASS-postgres}").as_deref(),
+            Some("postgres")
+        );
+        assert_eq!(shipped_default("${POSTGRES_PASSWORD}"), None);
+        assert_eq!(shipped_default("${POSTGRES_PASSWORD:?required}"), None);
+        assert_eq!(shipped_default("${POSTGRES_PASSWORD:-}"), None);
+        assert_eq!(shipped_default("postgres").as_deref(), Some("postgres"));
+        assert_eq!(shipped_default("k8Jx2-unique"), None);
+    }
+}

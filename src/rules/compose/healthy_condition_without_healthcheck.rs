@@ -1,0 +1,102 @@
+use super::{NO_IMAGE_HEALTHCHECK, dockerfile_healthcheck, services};
+use crate::declare_rule;
+use crate::diagnostic::Diagnostic;
+use crate::rule::{FileContext, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports `condition: service_healthy` on a service that has no health check: none
+    /// in the Compose file (or `disable: true`), and none in its image, as far as
+    /// guardrail can know: a Dockerfile of the repository without `HEALTHCHECK`, or an
+    /// official image that defines none (postgres, mysql, redis, rabbitmq, ...). Images
+    /// it knows nothing about are not judged.
+    ///
+    /// ## Why it breaks production
+    /// `docker compose up` refuses to start the dependent service: `dependency failed to
+    /// start: container app-db-1 has no healthcheck configured`. The stack never comes
+    /// up, in CI and on the server alike.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// services:
+    ///   db:
+    ///     image: postgres:16
+    ///   backend:
+    ///     depends_on:
+    ///       db:
+    ///         condition: service_healthy
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// services:
+    ///   db:
+    ///     image: postgres:16
+    ///     healthcheck:
+    ///       test: ["CMD-SHELL", "pg_isready -U $$POSTGRES_USER"]
+    ///       interval: 5s
+    ///   backend:
+    ///     depends_on:
+    ///       db:
+    ///         condition: service_healthy
+    /// ```
+    pub struct HealthyConditionWithoutHealthcheck {
+        code: "GR503",
+        slug: "compose/healthy-condition-without-healthcheck",
+        severity: Error,
+        summary: "condition: service_healthy on a service without a health check",
+        kinds: [Compose],
+    }
+}
+
+impl Rule for HealthyConditionWithoutHealthcheck {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+        let Some(doc) = ctx.file.yaml().and_then(|y| y.documents.first()) else {
+            return;
+        };
+        let all = services(doc);
+        for s in &all {
+            for (dep, condition, span) in s.depends_on() {
+                if condition.as_deref() != Some("service_healthy") {
+                    continue;
+                }
+                let Some(target) = all.iter().find(|t| t.name == dep) else {
+                    continue;
+                };
+                if target.compose_healthcheck() == Some(true) {
+                    continue;
+                }
+                let image_has_none = match dockerfile_healthcheck(ctx.index, &ctx.file.path, target)
+                {
+                    Some(has) => !has,
+                    None => {
+                        target.node.get("build").is_none()
+                            && target
+                                .image_name()
+                                .is_some_and(|n| NO_IMAGE_HEALTHCHECK.contains(&n.as_str()))
+                    }
+                };
+                if !image_has_none && target.compose_healthcheck() != Some(false) {
+                    continue;
+                }
+                out.push(
+                    Diagnostic::new(
+                        &Self::META,
+                        ctx.file.path.clone(),
+                        format!("`{}` waits for `{dep}` to be healthy, but `{dep}` has no health check", s.name),
+                    )
+                    .span(span)
+                    .label("condition: service_healthy")
+                    .secondary(target.name_span, "no healthcheck here or in its image")
+                    .note(format!(
+                        "`docker compose up` stops: `dependency failed to start: container for service \"{dep}\" has no healthcheck configured`"
+                    ))
+                    .help(format!("give `{dep}` a `healthcheck:` (e.g. `pg_isready`, `redis-cli ping`), or wait with `condition: service_started`")),
+                );
+            }
+        }
+    }
+}
