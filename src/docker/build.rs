@@ -30,8 +30,8 @@ pub enum Install {
     Files(Vec<Word>),
     /// `pip install .`, `poetry install`, `uv sync`, `pipenv install`.
     Project,
-    /// `pip install gunicorn`: named packages only.
-    Packages,
+    /// `pip install gunicorn`: named packages only (requirement specifiers as written).
+    Packages(Vec<String>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -697,7 +697,7 @@ fn pip(args: &[&Word]) -> Vec<Action> {
     };
     let mut files = Vec::new();
     let mut project = false;
-    let mut packages = false;
+    let mut packages: Vec<String> = Vec::new();
     let mut i = pos + 1;
     while let Some(w) = args.get(i) {
         let t = w.text.as_str();
@@ -731,7 +731,7 @@ fn pip(args: &[&Word]) -> Vec<Action> {
             _ if t.starts_with('-') => {}
             "." | "./" => project = true,
             _ if t.starts_with('.') || t.starts_with('/') => project = true,
-            _ => packages = true,
+            _ => packages.push(t.to_string()),
         }
         i += 1;
     }
@@ -742,8 +742,8 @@ fn pip(args: &[&Word]) -> Vec<Action> {
     if project {
         out.push(Action::Install(Install::Project));
     }
-    if packages && out.is_empty() {
-        out.push(Action::Install(Install::Packages));
+    if !packages.is_empty() {
+        out.push(Action::Install(Install::Packages(packages)));
     }
     out
 }

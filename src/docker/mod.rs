@@ -3,4 +3,5 @@
 
 pub mod build;
 pub mod parser;
+pub mod requirements;
 pub mod shell;

@@ -1,0 +1,182 @@
+//! Requirement files (`pip install -r`): distributions by PEP 508 name, `-r`/`-c`
+//! includes, `-e .`/local paths, with extras, version specifiers, environment markers,
+//! `--hash` options and comments skipped. A line reader is enough: pip's format is
+//! line-based, and only the distribution names matter here.
+
+/// What a requirement file asks pip for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReqFile {
+    /// Normalized distribution names (`django-cors-headers`).
+    pub distributions: Vec<String>,
+    /// `-r other.txt`, as written (relative to the file).
+    pub includes: Vec<String>,
+    /// `-e .`, `.`, `./pkg`: a local project.
+    pub local_project: bool,
+}
+
+/// PEP 503 normalization: lower case, runs of `-_.` as one `-`.
+pub fn normalize(name: &str) -> String {
+    let mut out = String::new();
+    let mut dash = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = true;
+        } else {
+            out.push(c.to_ascii_lowercase());
+            dash = false;
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// The distribution a requirement specifier names (`Django[argon2]>=4.2; python_version>"3"`).
+pub fn distribution(spec: &str) -> Option<String> {
+    let spec = spec.split('#').next()?.trim();
+    if spec.is_empty()
+        || spec.starts_with('-')
+        || spec.contains("://")
+        || spec.starts_with('.')
+        || spec.starts_with('/')
+    {
+        return None;
+    }
+    let end = spec
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(spec.len());
+    let name = spec.get(..end)?;
+    (!name.is_empty()).then(|| normalize(name))
+}
+
+pub fn parse(text: &str) -> ReqFile {
+    let mut out = ReqFile::default();
+    // Continuation lines end with a backslash.
+    let joined = text.replace("\\\r\n", " ").replace("\\\n", " ");
+    for line in joined.lines() {
+        let line = line.split(" #").next().unwrap_or(line).trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        let first = words.next().unwrap_or("");
+        match first {
+            "-r" | "--requirement" => out.includes.extend(words.next().map(str::to_string)),
+            _ if first.starts_with("-r") && first.len() > 2 => {
+                out.includes.push(first[2..].to_string())
+            }
+            _ if first.starts_with("--requirement=") => out
+                .includes
+                .push(first["--requirement=".len()..].to_string()),
+            "-e" | "--editable" => {
+                let target = words.next().unwrap_or("");
+                if target.starts_with('.') || target.starts_with('/') {
+                    out.local_project = true;
+                }
+            }
+            "." | "./" => out.local_project = true,
+            _ if first.starts_with('-') => {}
+            _ => out.distributions.extend(distribution(line)),
+        }
+    }
+    out
+}
+
+/// Distributions whose import name differs from their name.
+const IMPORT_NAMES: &[(&str, &[&str])] = &[
+    ("djangorestframework", &["rest_framework"]),
+    (
+        "djangorestframework-simplejwt",
+        &["rest_framework_simplejwt"],
+    ),
+    ("pillow", &["PIL"]),
+    ("psycopg2-binary", &["psycopg2"]),
+    ("psycopg-binary", &["psycopg"]),
+    ("python-dateutil", &["dateutil"]),
+    ("pyyaml", &["yaml"]),
+    ("django-environ", &["environ"]),
+    ("python-dotenv", &["dotenv"]),
+    ("python-decouple", &["decouple"]),
+    ("beautifulsoup4", &["bs4"]),
+    ("django-cors-headers", &["corsheaders"]),
+    ("django-filter", &["django_filters"]),
+    ("django-storages", &["storages"]),
+    ("django-debug-toolbar", &["debug_toolbar"]),
+    ("django-crispy-forms", &["crispy_forms"]),
+    ("django-tenant-schemas", &["tenant_schemas"]),
+    ("django-model-utils", &["model_utils"]),
+    ("django-polymorphic", &["polymorphic"]),
+    ("django-mptt", &["mptt"]),
+    ("django-import-export", &["import_export"]),
+    ("django-guardian", &["guardian"]),
+    ("django-simple-history", &["simple_history"]),
+    ("django-phonenumber-field", &["phonenumber_field"]),
+    ("django-redis", &["django_redis"]),
+    ("django-celery-beat", &["django_celery_beat"]),
+    ("django-celery-results", &["django_celery_results"]),
+    ("django-extensions", &["django_extensions"]),
+    ("django-allauth", &["allauth"]),
+    ("sentry-sdk", &["sentry_sdk"]),
+    ("scikit-learn", &["sklearn"]),
+    ("opencv-python", &["cv2"]),
+    ("opencv-python-headless", &["cv2"]),
+    ("pyjwt", &["jwt"]),
+    ("mysqlclient", &["MySQLdb"]),
+    ("pycryptodome", &["Crypto"]),
+    ("python-magic", &["magic"]),
+    ("python-json-logger", &["pythonjsonlogger"]),
+    ("attrs", &["attr", "attrs"]),
+    ("google-cloud-storage", &["google"]),
+    ("protobuf", &["google"]),
+    ("pyopenssl", &["OpenSSL"]),
+    ("pymupdf", &["fitz"]),
+];
+
+/// The top-level modules a distribution provides.
+pub fn import_names(distribution: &str, overrides: &[(String, String)]) -> Vec<String> {
+    let d = normalize(distribution);
+    let configured: Vec<String> = overrides
+        .iter()
+        .filter(|(k, _)| normalize(k) == d)
+        .map(|(_, v)| v.clone())
+        .collect();
+    if !configured.is_empty() {
+        return configured;
+    }
+    match IMPORT_NAMES.iter().find(|(k, _)| *k == d) {
+        Some((_, names)) => names.iter().map(|s| s.to_string()).collect(),
+        None => vec![d.replace('-', "_")],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_requirement_files() {
+        let r = parse(
+            "# prod\n-r base.txt\n--requirement=extra.txt\n-c constraints.txt\nDjango[argon2]>=4.2,<5 ; python_version >= '3.10'\ndjango-cors-headers==4.3 \\\n    --hash=sha256:abc\npsycopg2-binary  # db\n-e .\n--index-url https://x\ngit+https://github.com/x/y.git#egg=y\n",
+        );
+        assert_eq!(r.includes, ["base.txt", "extra.txt"]);
+        assert_eq!(
+            r.distributions,
+            ["django", "django-cors-headers", "psycopg2-binary"]
+        );
+        assert!(r.local_project);
+    }
+
+    #[test]
+    fn maps_distributions_to_modules() {
+        assert_eq!(import_names("djangorestframework", &[]), ["rest_framework"]);
+        assert_eq!(import_names("Pillow", &[]), ["PIL"]);
+        assert_eq!(import_names("django_tenants", &[]), ["django_tenants"]);
+        assert_eq!(import_names("pytz", &[]), ["pytz"]);
+        assert_eq!(
+            import_names("acme-sdk", &[("acme_sdk".into(), "acme".into())]),
+            ["acme"]
+        );
+        assert_eq!(normalize("Django_Cors.Headers"), "django-cors-headers");
+    }
+}
