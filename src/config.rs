@@ -61,6 +61,17 @@ pub struct ConfigFile {
     pub security: Option<SecurityConfig>,
     /// Extends the middleware role table (`rules/middleware.toml`).
     pub middleware: Option<MiddlewareConfig>,
+    /// Docker settings.
+    pub docker: Option<DockerConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DockerConfig {
+    /// Base images that already contain the application's dependencies.
+    pub base_images_with_deps: Option<Vec<String>>,
+    /// Distribution -> top-level module, for distributions named unlike their module.
+    pub import_names: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -170,7 +181,7 @@ pub fn parse(
             "here",
             Some(format!(
                 "valid keys: select, ignore, fail-on, exclude, max-file-size, [severity], \
-                 [per-path-ignores], [odoo], [security], [middleware]; `guardrail init` writes a commented {CONFIG_FILE}"
+                 [per-path-ignores], [odoo], [security], [middleware], [docker]; `guardrail init` writes a commented {CONFIG_FILE}"
             )),
         )
     };
@@ -224,6 +235,10 @@ pub struct Settings {
     pub required_files: Vec<CompiledEntry>,
     /// The middleware role table: built-in, extended by `[middleware]`.
     pub middleware: crate::django::middleware::RoleTable,
+    /// `[docker] base-images-with-deps`.
+    pub docker_base_images: Vec<String>,
+    /// `[docker] import-names`.
+    pub docker_import_names: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -475,7 +490,15 @@ impl Settings {
                 .extend(m.order.iter().flatten().map(|o| o.get_ref().clone()));
         }
 
+        let docker = file.docker.as_ref();
         Ok(Settings {
+            docker_base_images: docker
+                .and_then(|d| d.base_images_with_deps.clone())
+                .unwrap_or_default(),
+            docker_import_names: docker
+                .and_then(|d| d.import_names.clone())
+                .map(|m| m.into_iter().collect())
+                .unwrap_or_default(),
             middleware,
             required_files,
             odoo_major,
@@ -557,6 +580,12 @@ fail-on = "error"
 # rules/required-files.toml: odoo-access-file, security-md, codeowners, dockerignore.
 [security]
 # enable-required-files = ["codeowners"]
+
+# Docker: base images that already hold the dependencies, and distributions whose
+# module is named differently (docker/build-time-import-not-installed).
+[docker]
+# base-images-with-deps = ["registry.example.com/django-base"]
+# import-names = { "acme-sdk" = "acme" }
 
 # Middleware roles and ordering constraints, extending rules/middleware.toml.
 # [[middleware.class]]

@@ -115,6 +115,29 @@ pub fn evaluate_all(index: &Index) -> Vec<SettingsModule> {
     out
 }
 
+/// Evaluates one settings module (by its file), whatever its name or folder.
+pub fn evaluate_module(index: &Index, path: &str) -> SettingsModule {
+    let mut ev = Evaluator {
+        index,
+        cache: BTreeMap::new(),
+        visiting: BTreeSet::new(),
+        next_cond: 0,
+    };
+    let env = ev.module(path);
+    let lists = env
+        .into_iter()
+        .filter(|(k, _)| TRACKED.contains(&k.as_str()))
+        .filter_map(|(k, v)| match v {
+            Value::List(l) => Some((k, l)),
+            _ => None,
+        })
+        .collect();
+    SettingsModule {
+        path: RelPath::new(path),
+        lists,
+    }
+}
+
 struct Evaluator<'a> {
     index: &'a Index,
     cache: BTreeMap<String, Env>,

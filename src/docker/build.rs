@@ -468,7 +468,8 @@ fn run_commands(inst: &Instruction, _source: &SourceFile) -> Vec<(Command, SpanM
     out
 }
 
-fn env_pairs(text: &str) -> Vec<(String, String)> {
+/// `ENV` pairs, in the `KEY=value` and legacy `KEY value` forms.
+pub fn env_pairs(text: &str) -> Vec<(String, String)> {
     let text = text.trim();
     if !text.contains('=') {
         // Legacy `ENV KEY value`.

@@ -2,6 +2,7 @@
 //! shell, and what each build stage has at each point.
 
 pub mod build;
+pub mod imports;
 pub mod parser;
 pub mod requirements;
 pub mod shell;

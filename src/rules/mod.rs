@@ -32,6 +32,7 @@ static ALL: &[&dyn Rule] = &[
     &security::transient_model_access::TransientModelAccess,
     &security::required_file::RequiredFile,
     &docker::app_code_before_deps::AppCodeBeforeDeps,
+    &docker::build_time_import_not_installed::BuildTimeImportNotInstalled,
     &docker::copy_all_before_install::CopyAllBeforeInstall,
     &docker::database_command_at_build::DatabaseCommandAtBuild,
     &docker::install_file_not_in_context::InstallFileNotInContext,

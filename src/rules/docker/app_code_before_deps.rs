@@ -1,4 +1,4 @@
-use super::{analyse, brings_environment, installs_deps, runs_app};
+use super::{analyse, base_has_deps, brings_environment, installs_deps, runs_app};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::rule::{FileContext, Rule, RuleMeta};
@@ -12,7 +12,8 @@ declare_rule! {
     /// context, `flask`, `odoo-bin`, `celery`) that runs before the command installing
     /// the application's dependencies (`pip install -r`, `pip install .`, `poetry
     /// install`, `uv sync`, ...) is reported, unless an environment was copied in from
-    /// another stage first (a venv, site-packages, `~/.local`).
+    /// another stage first (a venv, site-packages, `~/.local`), or the stage's base image
+    /// is configured as holding the dependencies (`[docker] base-images-with-deps`).
     ///
     /// ## Why it breaks production
     /// The HRMS image build ran `collectstatic` before `pip install`: `django.setup()`
@@ -50,7 +51,10 @@ impl Rule for AppCodeBeforeDeps {
 
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(analysis) = analyse(ctx) else { return };
-        for timeline in &analysis.timelines {
+        for (si, timeline) in analysis.timelines.iter().enumerate() {
+            if base_has_deps(analysis.df, si, &ctx.settings.docker_base_images) {
+                continue;
+            }
             let Some(r) = timeline.iter().position(|e| runs_app(e).is_some()) else {
                 continue;
             };

@@ -1,6 +1,7 @@
 //! Docker rules (GR3xx): what a Dockerfile's build runs, in what order, from what.
 
 pub mod app_code_before_deps;
+pub mod build_time_import_not_installed;
 pub mod copy_all_before_install;
 pub mod copy_of_ignored_path;
 pub mod database_command_at_build;
@@ -62,4 +63,26 @@ pub fn runs_app(e: &Event) -> Option<&str> {
 
 pub fn brings_environment(e: &Event) -> bool {
     matches!(&e.kind, EventKind::Copy(c) if c.brings_environment)
+}
+
+/// The image a stage's lineage starts from (following `FROM <stage>`).
+pub fn root_base(df: &Dockerfile, stage: usize) -> Option<&str> {
+    let mut cur = stage;
+    for _ in 0..32 {
+        match df
+            .stages
+            .get(cur)
+            .and_then(|s| df.stage_named(&s.base))
+            .filter(|p| *p < cur)
+        {
+            Some(parent) => cur = parent,
+            None => return df.stages.get(cur).map(|s| s.base.as_str()),
+        }
+    }
+    None
+}
+
+/// Whether the configuration says the stage's base image holds the dependencies.
+pub fn base_has_deps(df: &Dockerfile, stage: usize, configured: &[String]) -> bool {
+    root_base(df, stage).is_some_and(|b| configured.iter().any(|c| b.starts_with(c.as_str())))
 }

@@ -1,0 +1,447 @@
+use super::{analyse, brings_environment, installs_deps};
+use crate::declare_rule;
+use crate::diagnostic::Diagnostic;
+use crate::docker::build::{
+    Action, Context, Coverage, Event, EventKind, Install, container_path, coverage, env_pairs,
+};
+use crate::docker::imports::Analysis as Imports;
+use crate::docker::requirements;
+use crate::index::Index;
+use crate::python::{PyStmt, PyValue};
+use crate::rule::{FileContext, Rule, RuleMeta};
+use crate::source::{RelPath, Span};
+use std::collections::BTreeSet;
+
+declare_rule! {
+    /// ## What it does
+    /// The deep check behind `docker/app-code-before-deps`. For a build-time Django
+    /// command (`python manage.py ...`, `django-admin ...`), it follows statically what
+    /// `django.setup()` imports: `DJANGO_SETTINGS_MODULE` (from `--settings`, `ENV`, or
+    /// manage.py's default) -> the settings module's imports -> `INSTALLED_APPS` -> each
+    /// app's package, `apps.py` (with `ready()`), models and `admin.py` -> module-level
+    /// imports through the project's own modules. Each third-party module reached that
+    /// the project declares as a dependency (in a requirements file or `pyproject.toml`
+    /// of the build context) but that no install before the command provides is
+    /// reported, with the import chain. Undeclared modules are not judged (they may come
+    /// with another package), nor are builds from base images it cannot see into
+    /// (configure `[docker] base-images-with-deps`) or that copy an environment from
+    /// another stage.
+    ///
+    /// ## Configuration
+    /// ```toml
+    /// [docker]
+    /// base-images-with-deps = ["registry.example.com/django-base"]
+    /// import-names = { "acme-sdk" = "acme" }
+    /// ```
+    ///
+    /// ## Why it breaks production
+    /// The HRMS image build: `collectstatic` ran `django.setup()`, which imported
+    /// `apps.tenants.models`, which imported `apps.core.choices`, which did `import
+    /// pytz`, before `pip install`: `ModuleNotFoundError: No module named 'pytz'`. The
+    /// chain is four files long; the fix is one line, and this finding points at it.
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// COPY . .
+    /// RUN SECRET_KEY=dummy python manage.py collectstatic --noinput  # imports pytz
+    /// RUN pip install -r requirements/production.txt                 # installs pytz
+    /// ```
+    /// Use instead:
+    /// ```dockerfile
+    /// COPY requirements/ requirements/
+    /// RUN pip install -r requirements/production.txt
+    /// COPY . .
+    /// RUN SECRET_KEY=dummy python manage.py collectstatic --noinput
+    /// ```
+    pub struct BuildTimeImportNotInstalled {
+        code: "GR302",
+        slug: "docker/build-time-import-not-installed",
+        severity: Error,
+        summary: "A build-time Django command imports a dependency not installed yet",
+        kinds: [Dockerfile],
+    }
+}
+
+/// Base images whose Python has nothing installed.
+const EMPTY_BASES: &[&str] = &["python", "pypy", "debian", "ubuntu", "alpine"];
+
+impl Rule for BuildTimeImportNotInstalled {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+        let Some(analysis) = analyse(ctx) else { return };
+        let Some(context) = &analysis.context else {
+            return;
+        };
+        let overrides = &ctx.settings.docker_import_names;
+        let declared = declared_modules(ctx.index, context, overrides);
+        if declared.is_empty() {
+            return;
+        }
+        for (si, timeline) in analysis.timelines.iter().enumerate() {
+            if !base_is_known_empty(analysis.df, si, &ctx.settings.docker_base_images) {
+                continue;
+            }
+            for (i, e) in timeline.iter().enumerate() {
+                let EventKind::Command { command, actions } = &e.kind else {
+                    continue;
+                };
+                if !actions.iter().any(|a| matches!(a, Action::RunApp { what } if what.contains("manage.py") || what.contains("django"))) {
+                    continue;
+                }
+                let before = timeline.get(..i).unwrap_or(&[]);
+                if before.iter().any(brings_environment) {
+                    continue;
+                }
+                let Some(installed) = installed_modules(ctx.index, context, before, overrides)
+                else {
+                    continue;
+                };
+                // The entry script and the settings module.
+                let cwd = command
+                    .cwd
+                    .as_ref()
+                    .map_or(e.workdir.clone(), |c| container_path(&e.workdir, c));
+                let script = command
+                    .args
+                    .iter()
+                    .chain(std::iter::once(&command.name))
+                    .find(|w| w.text.ends_with("manage.py"))
+                    .and_then(
+                        |w| match coverage(before, &container_path(&cwd, &w.text), &[]) {
+                            Coverage::Context(rel) => Some(context.path(&rel)),
+                            _ => None,
+                        },
+                    );
+                let settings = settings_module(ctx, analysis.df, e, command, script.as_deref());
+                let mut imports = Imports::new(ctx.index, context, script.as_deref());
+                let mut root = None;
+                if let Some(s) = &script {
+                    root = imports.enqueue(s, None, None);
+                }
+                if let Some((dotted, step)) = &settings
+                    && let Some(file) = imports.first_party(dotted)
+                {
+                    let node = imports.enqueue(&file, root, step.clone());
+                    let module = crate::django::settings::evaluate_module(ctx.index, &file);
+                    let apps = module.list("INSTALLED_APPS").cloned().unwrap_or_default();
+                    let admin = apps
+                        .entries
+                        .iter()
+                        .any(|a| a.value.starts_with("django.contrib.admin"));
+                    for app in &apps.entries {
+                        let dotted = app
+                            .value
+                            .split(".apps.")
+                            .next()
+                            .unwrap_or(&app.value)
+                            .to_string();
+                        let step = crate::docker::imports::Step {
+                            path: app.path.clone(),
+                            span: app.span,
+                            text: format!("INSTALLED_APPS: {}", app.value),
+                        };
+                        match imports.first_party(&dotted) {
+                            Some(pkg) => {
+                                let app_node = imports.enqueue(&pkg, node, Some(step.clone()));
+                                for part in ["apps", "models", "admin"] {
+                                    if part == "admin" && !admin {
+                                        continue;
+                                    }
+                                    if let Some(f) =
+                                        imports.first_party(&format!("{dotted}.{part}"))
+                                    {
+                                        // Under the app's own node, the INSTALLED_APPS step is already there.
+                                        match app_node {
+                                            Some(n) => imports.enqueue(&f, Some(n), None),
+                                            None => imports.enqueue(&f, node, Some(step.clone())),
+                                        };
+                                    }
+                                }
+                            }
+                            None => imports.record(&dotted, node, step),
+                        }
+                    }
+                }
+                let later = timeline.iter().skip(i + 1).find(|ev| installs_deps(ev));
+                for found in imports.run() {
+                    if !declared.contains(&found.module) || installed.contains(&found.module) {
+                        continue;
+                    }
+                    let what = match &e.kind {
+                        EventKind::Command { actions, .. } => {
+                            actions.iter().find_map(|a| match a {
+                                Action::RunApp { what } => Some(what.clone()),
+                                _ => None,
+                            })
+                        }
+                        _ => None,
+                    }
+                    .unwrap_or_default();
+                    let chain_text: Vec<String> = found
+                        .chain
+                        .iter()
+                        .map(|s| s.path.to_string())
+                        .collect::<Vec<_>>();
+                    let mut d = Diagnostic::new(
+                        &Self::META,
+                        ctx.file.path.clone(),
+                        format!("`{what}` imports `{}`, which is not installed at this point of the build", found.module),
+                    )
+                    .span(e.span)
+                    .label(format!("imports {} during django.setup()", found.module))
+                    .note(format!(
+                        "the build fails with `ModuleNotFoundError: No module named '{}'`; import chain: {}",
+                        found.module,
+                        dedup(chain_text).join(" -> ")
+                    ))
+                    .help(format!(
+                        "install the dependencies that provide `{}` before this RUN (copy the requirement files, `pip install -r ...`, then `COPY . .`)",
+                        found.module
+                    ));
+                    if let Some(l) = later {
+                        d = d.secondary(l.span, "installed here, too late");
+                    }
+                    for step in found.chain.iter().take(8) {
+                        d = d.related(step.path.clone(), step.span, step.text.clone());
+                    }
+                    out.push(d);
+                }
+            }
+        }
+    }
+}
+
+fn dedup(items: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for i in items {
+        if out.last() != Some(&i) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// Whether the stage's lineage starts from a base image whose Python has nothing
+/// installed (and that the configuration does not say carries the dependencies).
+fn base_is_known_empty(
+    df: &crate::docker::parser::Dockerfile,
+    stage: usize,
+    with_deps: &[String],
+) -> bool {
+    if super::base_has_deps(df, stage, with_deps) {
+        return false;
+    }
+    let Some(base) = super::root_base(df, stage) else {
+        return false;
+    };
+    let no_tag = base.split('@').next().unwrap_or(base);
+    let name = no_tag.rsplit('/').next().unwrap_or(no_tag);
+    let name = name.split(':').next().unwrap_or(name);
+    let official = !no_tag.contains('/')
+        || no_tag.starts_with("docker.io/library/")
+        || no_tag.starts_with("library/");
+    official && EMPTY_BASES.contains(&name)
+}
+
+/// Modules of every dependency the project declares in its build context.
+fn declared_modules(
+    index: &Index,
+    context: &Context,
+    overrides: &[(String, String)],
+) -> BTreeSet<String> {
+    let prefix = if context.dir.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", context.dir)
+    };
+    let mut dists = Vec::new();
+    for f in index
+        .files()
+        .iter()
+        .filter(|f| f.path.as_str().starts_with(&prefix))
+    {
+        match f.kind {
+            crate::classify::FileKind::Requirements => {
+                if let Some(s) = f.source() {
+                    dists.extend(requirements::parse(&s.text).distributions);
+                }
+            }
+            crate::classify::FileKind::PyProject => {
+                dists.extend(pyproject_dependencies(index, f.path.as_str()))
+            }
+            _ => {}
+        }
+    }
+    dists
+        .iter()
+        .flat_map(|d| requirements::import_names(d, overrides))
+        .collect()
+}
+
+fn pyproject_dependencies(index: &Index, path: &str) -> Vec<String> {
+    let Some(source) = index.get(path).and_then(|f| f.source()) else {
+        return Vec::new();
+    };
+    let Ok(doc) = source.text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = doc
+        .get("project")
+        .and_then(|p| p.get("dependencies"))
+        .and_then(|d| d.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().and_then(requirements::distribution))
+        .collect();
+    if let Some(poetry) = doc
+        .get("tool")
+        .and_then(|t| t.get("poetry"))
+        .and_then(|p| p.get("dependencies"))
+        .and_then(|d| d.as_table())
+    {
+        out.extend(
+            poetry
+                .keys()
+                .filter(|k| k.as_str() != "python")
+                .map(|k| requirements::normalize(k)),
+        );
+    }
+    out
+}
+
+/// Modules installed by the events before a point; `None` when that cannot be known.
+fn installed_modules(
+    index: &Index,
+    context: &Context,
+    before: &[Event],
+    overrides: &[(String, String)],
+) -> Option<BTreeSet<String>> {
+    let mut dists: Vec<String> = Vec::new();
+    for (i, e) in before.iter().enumerate() {
+        let EventKind::Command { command, actions } = &e.kind else {
+            continue;
+        };
+        for a in actions {
+            match a {
+                Action::Install(Install::Packages(specs)) => {
+                    dists.extend(specs.iter().filter_map(|s| requirements::distribution(s)))
+                }
+                Action::Install(Install::Files(files)) => {
+                    for f in files {
+                        if f.text.contains('$') {
+                            return None;
+                        }
+                        let cwd = command
+                            .cwd
+                            .as_ref()
+                            .map_or(e.workdir.clone(), |c| container_path(&e.workdir, c));
+                        let Coverage::Context(rel) = coverage(
+                            before.get(..i).unwrap_or(&[]),
+                            &container_path(&cwd, &f.text),
+                            &[],
+                        ) else {
+                            return None;
+                        };
+                        read_requirements(index, &context.path(&rel), &mut dists, 0)?;
+                    }
+                }
+                Action::Install(Install::Project) => {
+                    let pyproject = context.path("pyproject.toml");
+                    index.get(&pyproject)?;
+                    dists.extend(pyproject_dependencies(index, &pyproject));
+                }
+                _ => {}
+            }
+        }
+    }
+    Some(
+        dists
+            .iter()
+            .flat_map(|d| requirements::import_names(d, overrides))
+            .collect(),
+    )
+}
+
+fn read_requirements(index: &Index, path: &str, out: &mut Vec<String>, depth: usize) -> Option<()> {
+    if depth > 8 {
+        return Some(());
+    }
+    let source = index.get(path)?.source()?;
+    let parsed = requirements::parse(&source.text);
+    out.extend(parsed.distributions);
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    for inc in parsed.includes {
+        let p = crate::docker::build::normalize(&if dir.is_empty() {
+            inc.clone()
+        } else {
+            format!("{dir}/{inc}")
+        });
+        read_requirements(index, &p, out, depth + 1)?;
+    }
+    Some(())
+}
+
+/// DJANGO_SETTINGS_MODULE for a command: `--settings`, its own assignment, an `ENV` of
+/// the Dockerfile before it, or manage.py's `os.environ.setdefault(...)`.
+fn settings_module(
+    ctx: &FileContext<'_>,
+    df: &crate::docker::parser::Dockerfile,
+    e: &Event,
+    command: &crate::docker::shell::Command,
+    script: Option<&str>,
+) -> Option<(String, Option<crate::docker::imports::Step>)> {
+    let words: Vec<&str> = command.args.iter().map(|w| w.text.as_str()).collect();
+    for (k, w) in words.iter().enumerate() {
+        if let Some(v) = w.strip_prefix("--settings=") {
+            return Some((v.to_string(), None));
+        }
+        if *w == "--settings"
+            && let Some(v) = words.get(k + 1)
+        {
+            return Some((v.to_string(), None));
+        }
+    }
+    if let Some((_, v)) = command
+        .assigns
+        .iter()
+        .find(|(k, _)| k == "DJANGO_SETTINGS_MODULE")
+    {
+        return Some((v.clone(), None));
+    }
+    let from_env = df
+        .instructions
+        .iter()
+        .take(e.instruction)
+        .filter(|i| i.keyword == "ENV")
+        .flat_map(|i| env_pairs(&i.text()))
+        .rfind(|(k, _)| k == "DJANGO_SETTINGS_MODULE");
+    if let Some((_, v)) = from_env {
+        return Some((v, None));
+    }
+    let script = script?;
+    let module = ctx.index.get(script)?.python()?;
+    let mut found = None;
+    crate::python::walk_stmts(&module.body, true, &mut |s| {
+        if let PyStmt::Expr { value, span } = s
+            && let PyValue::Call { func, args, .. } = &value.value
+            && func.ends_with("environ.setdefault")
+            && args.first().and_then(|a| a.as_str()) == Some("DJANGO_SETTINGS_MODULE")
+            && let Some(v) = args.get(1).and_then(|a| a.as_str())
+            && found.is_none()
+        {
+            found = Some((v.to_string(), *span));
+        }
+    });
+    let (v, span): (String, Span) = found?;
+    Some((
+        v.clone(),
+        Some(crate::docker::imports::Step {
+            path: RelPath::new(script),
+            span,
+            text: format!("DJANGO_SETTINGS_MODULE = {v}"),
+        }),
+    ))
+}
