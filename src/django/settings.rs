@@ -97,14 +97,7 @@ pub fn evaluate_all(index: &Index) -> Vec<SettingsModule> {
             continue;
         }
         let env = ev.module(f.path.as_str());
-        let lists: BTreeMap<String, ListValue> = env
-            .into_iter()
-            .filter(|(k, _)| TRACKED.contains(&k.as_str()))
-            .filter_map(|(k, v)| match v {
-                Value::List(l) => Some((k, l)),
-                _ => None,
-            })
-            .collect();
+        let lists = tracked_lists(env);
         if !lists.is_empty() {
             out.push(SettingsModule {
                 path: f.path.clone(),
@@ -113,6 +106,17 @@ pub fn evaluate_all(index: &Index) -> Vec<SettingsModule> {
         }
     }
     out
+}
+
+/// The tracked list settings of an environment.
+fn tracked_lists(env: Env) -> BTreeMap<String, ListValue> {
+    env.into_iter()
+        .filter(|(k, _)| TRACKED.contains(&k.as_str()))
+        .filter_map(|(k, v)| match v {
+            Value::List(l) => Some((k, l)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Evaluates one settings module (by its file), whatever its name or folder.
@@ -124,14 +128,7 @@ pub fn evaluate_module(index: &Index, path: &str) -> SettingsModule {
         next_cond: 0,
     };
     let env = ev.module(path);
-    let lists = env
-        .into_iter()
-        .filter(|(k, _)| TRACKED.contains(&k.as_str()))
-        .filter_map(|(k, v)| match v {
-            Value::List(l) => Some((k, l)),
-            _ => None,
-        })
-        .collect();
+    let lists = tracked_lists(env);
     SettingsModule {
         path: RelPath::new(path),
         lists,

@@ -135,21 +135,8 @@ pub fn context(index: &Index, dockerfile: &RelPath, df: &Dockerfile) -> Option<C
         let mounts = df
             .instructions
             .iter()
-            .flat_map(|i| i.flags.iter())
-            .filter(|f| f.name == "mount")
-            .filter_map(|f| {
-                let kv: Vec<(&str, &str)> = f
-                    .value
-                    .split(',')
-                    .filter_map(|p| p.split_once('='))
-                    .collect();
-                let is_bind = kv.iter().any(|(k, v)| *k == "type" && *v == "bind")
-                    && !kv.iter().any(|(k, _)| *k == "from");
-                kv.iter()
-                    .find(|(k, _)| *k == "source" || *k == "src")
-                    .filter(|_| is_bind)
-                    .map(|(_, v)| v.to_string())
-            });
+            .flat_map(|i| i.bind_mounts())
+            .map(|(source, _)| source);
         let probe = copies
             .chain(mounts)
             .find(|s| s != "." && s != "./" && !s.contains(['*', '?', '$']) && !s.contains("://"));

@@ -82,6 +82,36 @@ impl Instruction {
         self.flags.iter().find(|f| f.name == name)
     }
 
+    /// BuildKit bind mounts from the context, `--mount=type=bind,source=S,target=T`:
+    /// (S, T). Mounts from other stages or images (`from=`) are not the context's.
+    pub fn bind_mounts(&self) -> Vec<(String, String)> {
+        self.flags
+            .iter()
+            .filter(|f| f.name == "mount")
+            .filter_map(|f| {
+                let kv: Vec<(&str, &str)> = f
+                    .value
+                    .split(',')
+                    .filter_map(|p| p.split_once('='))
+                    .collect();
+                let get = |k: &str| kv.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
+                if get("type").unwrap_or("bind") != "bind" || get("from").is_some() {
+                    return None;
+                }
+                let target = get("target")
+                    .or_else(|| get("dst"))
+                    .or_else(|| get("destination"))?;
+                Some((
+                    get("source")
+                        .or_else(|| get("src"))
+                        .unwrap_or(".")
+                        .to_string(),
+                    target.to_string(),
+                ))
+            })
+            .collect()
+    }
+
     /// The shell-form text, or the JSON elements joined by spaces.
     pub fn text(&self) -> String {
         match &self.args {

@@ -116,38 +116,18 @@ impl Rule for InstallFileNotInContext {
     }
 }
 
-/// `RUN --mount=type=bind,source=S,target=T`: (S, T).
+/// The bind mounts of an instruction, targets made absolute.
 fn bind_mounts(
     df: &crate::docker::parser::Dockerfile,
     instruction: usize,
 ) -> Vec<(String, String)> {
-    let Some(inst) = df.instructions.get(instruction) else {
-        return Vec::new();
-    };
-    inst.flags
-        .iter()
-        .filter(|f| f.name == "mount")
-        .filter_map(|f| {
-            let kv: Vec<(&str, &str)> = f
-                .value
-                .split(',')
-                .filter_map(|p| p.split_once('='))
-                .collect();
-            let get = |k: &str| kv.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
-            let kind = get("type").unwrap_or("bind");
-            if kind != "bind" || get("from").is_some() {
-                return None;
-            }
-            let target = get("target")
-                .or_else(|| get("dst"))
-                .or_else(|| get("destination"))?;
-            Some((
-                get("source")
-                    .or_else(|| get("src"))
-                    .unwrap_or(".")
-                    .to_string(),
-                container_path("/", target),
-            ))
+    df.instructions
+        .get(instruction)
+        .map(|inst| {
+            inst.bind_mounts()
+                .into_iter()
+                .map(|(s, t)| (s, container_path("/", &t)))
+                .collect()
         })
-        .collect()
+        .unwrap_or_default()
 }
