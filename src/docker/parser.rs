@@ -363,14 +363,18 @@ fn instruction(logical: &str, pieces: PieceTable) -> Instruction {
     let rest = &logical[pos..];
     let args = match serde_json::from_str::<Vec<String>>(rest.trim()) {
         Ok(items) if rest.trim_start().starts_with('[') => {
-            let mut spans = Vec::new();
-            let mut search = 0;
-            for item in items {
-                let quoted = serde_json::to_string(&item).unwrap_or_default();
-                let at = rest[search..].find(&quoted).map_or(search, |f| search + f);
-                spans.push((item, pieces.span(pos + at, pos + at + quoted.len())));
-                search = (at + quoted.len()).min(rest.len());
-            }
+            // Each element's span is its string literal in the source, found by scanning
+            // the literals in order (escapes such as `\u20ac` make a re-serialised
+            // element differ from the source text).
+            let literals = json_string_literals(rest);
+            let spans = items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let (s, e) = literals.get(i).copied().unwrap_or((0, 0));
+                    (item, pieces.span(pos + s, pos + e))
+                })
+                .collect();
             Args::Json(spans)
         }
         _ => Args::Shell(rest.trim_end().to_string()),
@@ -385,6 +389,31 @@ fn instruction(logical: &str, pieces: PieceTable) -> Instruction {
         pieces,
         heredocs: Vec::new(),
     }
+}
+
+/// Byte ranges of the string literals of a JSON text, quotes included, in order. Only
+/// ASCII bytes (`"` and `\\`) decide, so every offset is a character boundary.
+fn json_string_literals(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes.get(i) == Some(&b'"') {
+            let start = i;
+            i += 1;
+            while let Some(b) = bytes.get(i) {
+                match b {
+                    b'\\' => i += 2,
+                    b'"' => break,
+                    _ => i += 1,
+                }
+            }
+            let end = (i + 1).min(bytes.len());
+            out.push((start, end));
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Delimiters of `<<EOF`, `<<-EOF`, `<<"EOF"`, `<<'EOF'` in an instruction's text.
@@ -402,7 +431,8 @@ fn heredoc_markers(text: &str) -> Vec<String> {
         if len > 0 && (quote || body.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')) {
             out.push(body[..len].to_string());
         }
-        rest = &after[len.min(after.len())..];
+        // Continue after the delimiter, in `body` (the quotes are already behind).
+        rest = &body[len..];
     }
     out
 }
@@ -465,6 +495,20 @@ mod tests {
         assert_eq!(df.stage_named("BUILDER"), Some(0));
         assert_eq!(df.stages[1].base, "builder");
         assert_eq!(df.stages[1].instructions.len(), 1);
+    }
+
+    #[test]
+    fn json_elements_with_escapes_keep_exact_spans() {
+        // Re-serialising `\u20ac` gives `€`: the old span search could land inside a
+        // multi-byte character and panic (found in review).
+        let text = "FROM x\nRUN [\"€\\u20ac\", \"€\\u20ac\", \"x\"]\n";
+        let df = parse(text);
+        let Args::Json(items) = &df.instructions[1].args else {
+            panic!("json form")
+        };
+        let got: Vec<&str> = items.iter().map(|(_, s)| &text[s.start..s.end]).collect();
+        assert_eq!(got, ["\"€\\u20ac\"", "\"€\\u20ac\"", "\"x\""]);
+        assert_eq!(items[0].0, "€€");
     }
 
     #[test]
