@@ -52,6 +52,7 @@ pub struct FileEntry {
     odoo_xml: OnceLock<Result<XmlFacts, ParseFailure>>,
     rust: OnceLock<Result<crate::rust_layers::RustFacts, ParseFailure>>,
     dockerfile: OnceLock<crate::docker::parser::Dockerfile>,
+    docker_build: OnceLock<Option<crate::docker::build::DockerBuild>>,
 }
 
 impl FileEntry {
@@ -69,6 +70,7 @@ impl FileEntry {
             odoo_xml: OnceLock::new(),
             rust: OnceLock::new(),
             dockerfile: OnceLock::new(),
+            docker_build: OnceLock::new(),
         }
     }
 
@@ -160,6 +162,18 @@ impl FileEntry {
             self.dockerfile
                 .get_or_init(|| crate::docker::parser::parse(&source.text)),
         )
+    }
+
+    /// The Dockerfile's build analysed against `index` (the index holding this file),
+    /// once for every rule that asks.
+    pub fn docker_build(&self, index: &Index) -> Option<&crate::docker::build::DockerBuild> {
+        self.docker_build
+            .get_or_init(|| {
+                let df = self.dockerfile()?;
+                let source = self.source()?;
+                Some(crate::docker::build::analyse(index, &self.path, df, source))
+            })
+            .as_ref()
     }
 
     fn load(&self) -> Loaded {

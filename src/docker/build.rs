@@ -83,6 +83,36 @@ pub struct Event {
     pub workdir: String,
 }
 
+/// Everything the Docker rules need of one Dockerfile, computed once per file.
+#[derive(Debug)]
+pub struct DockerBuild {
+    /// `None` when the build context cannot be determined (or only this file was given).
+    pub context: Option<Context>,
+    /// One timeline per stage, its lineage first.
+    pub timelines: Vec<Vec<Event>>,
+}
+
+/// Analyses a Dockerfile of the index: its context, and its stages' timelines (RUN
+/// commands parsed as shell and classified).
+pub fn analyse(index: &Index, path: &RelPath, df: &Dockerfile, source: &SourceFile) -> DockerBuild {
+    // With a single file checked, the rest of the context is unknown.
+    let context = if index.is_partial() {
+        None
+    } else {
+        context(index, path, df)
+    };
+    let first_party = |name: &str| {
+        context.as_ref().is_some_and(|c| {
+            let n = name.trim_start_matches("./");
+            !n.is_empty()
+                && (c.exists(index, n)
+                    || (!n.ends_with(".py") && c.exists(index, &format!("{n}.py"))))
+        })
+    };
+    let timelines = timelines(df, source, &first_party);
+    DockerBuild { context, timelines }
+}
+
 /// The build context of a Dockerfile.
 #[derive(Debug)]
 pub struct Context {

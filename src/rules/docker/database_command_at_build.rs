@@ -43,7 +43,7 @@ impl Rule for DatabaseCommandAtBuild {
 
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(analysis) = analyse(ctx) else { return };
-        for timeline in &analysis.timelines {
+        for timeline in analysis.timelines {
             for e in timeline {
                 let EventKind::Command { actions, .. } = &e.kind else {
                     continue;

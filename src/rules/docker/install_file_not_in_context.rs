@@ -49,7 +49,7 @@ impl Rule for InstallFileNotInContext {
         let Some(analysis) = analyse(ctx) else { return };
         // Whether a copied file exists needs the context; whether it was copied does not.
         let context = analysis.context.as_ref();
-        for timeline in &analysis.timelines {
+        for timeline in analysis.timelines {
             for (i, e) in timeline.iter().enumerate() {
                 let EventKind::Command { command, actions } = &e.kind else {
                     continue;

@@ -7,40 +7,25 @@ pub mod copy_of_ignored_path;
 pub mod database_command_at_build;
 pub mod install_file_not_in_context;
 
-use crate::docker::build::{self, Action, Context, Event, EventKind, Install};
+use crate::docker::build::{Action, Context, Event, EventKind, Install};
 use crate::docker::parser::Dockerfile;
 use crate::rule::FileContext;
 
 pub struct Analysis<'a> {
     pub df: &'a Dockerfile,
-    pub context: Option<Context>,
+    pub context: Option<&'a Context>,
     /// One timeline per stage, its lineage first.
-    pub timelines: Vec<Vec<Event>>,
+    pub timelines: &'a [Vec<Event>],
 }
 
+/// The file's Dockerfile and its build, computed once and shared by every rule.
 pub fn analyse<'a>(ctx: &'a FileContext<'a>) -> Option<Analysis<'a>> {
     let df = ctx.file.dockerfile()?;
-    let source = ctx.file.source()?;
-    // With a single file checked, the rest of the context is unknown.
-    let context = if ctx.index.is_partial() {
-        None
-    } else {
-        build::context(ctx.index, &ctx.file.path, df)
-    };
-    let index = ctx.index;
-    let first_party = |name: &str| {
-        context.as_ref().is_some_and(|c| {
-            let n = name.trim_start_matches("./");
-            !n.is_empty()
-                && (c.exists(index, n)
-                    || (!n.ends_with(".py") && c.exists(index, &format!("{n}.py"))))
-        })
-    };
-    let timelines = build::timelines(df, source, &first_party);
+    let build = ctx.file.docker_build(ctx.index)?;
     Some(Analysis {
         df,
-        context,
-        timelines,
+        context: build.context.as_ref(),
+        timelines: &build.timelines,
     })
 }
 
