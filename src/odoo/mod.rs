@@ -100,6 +100,15 @@ pub struct OdooModule {
 }
 
 impl OdooModule {
+    /// The module folder as a path prefix: "" at the root, else `dir/`.
+    pub fn prefix(&self) -> String {
+        if self.dir.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", self.dir)
+        }
+    }
+
     pub fn path(&self, rel: &str) -> String {
         if self.dir.is_empty() {
             rel.to_string()
@@ -244,6 +253,14 @@ impl OdooProject {
             }
         }
         project
+    }
+
+    /// The module a file belongs to: the innermost module folder holding it.
+    pub fn owner(&self, path: &str) -> Option<&OdooModule> {
+        self.modules
+            .iter()
+            .filter(|m| path.starts_with(&m.prefix()))
+            .max_by_key(|m| m.dir.len())
     }
 
     pub fn module(&self, name: &str) -> Option<&OdooModule> {

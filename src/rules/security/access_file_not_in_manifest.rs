@@ -2,7 +2,6 @@ use super::judged;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::rule::{ProjectContext, Rule, RuleMeta};
-use crate::source::RelPath;
 
 declare_rule! {
     /// ## What it does
@@ -44,29 +43,13 @@ impl Rule for AccessFileNotInManifest {
             if !judged(module) {
                 continue;
             }
-            let prefix = if module.dir.is_empty() {
-                String::new()
-            } else {
-                format!("{}/", module.dir)
-            };
-            for f in ctx.index.files() {
-                let p = f.path.as_str();
-                if !p.starts_with(&prefix)
-                    || f.path.file_name() != "ir.model.access.csv"
-                    || module.loads(p)
-                {
-                    continue;
-                }
-                // A file of a nested module belongs to that module.
-                if project.modules.iter().any(|m| {
-                    m.dir.len() > module.dir.len() && p.starts_with(&format!("{}/", m.dir))
-                }) {
-                    continue;
-                }
+            let prefix = module.prefix();
+            for path in super::unloaded_access_csvs(ctx.index, project, module) {
+                let p = path.as_str();
                 let rel = p.strip_prefix(&prefix).unwrap_or(p);
                 let d = Diagnostic::new(
                     &Self::META,
-                    RelPath::new(p),
+                    path.clone(),
                     format!("`{rel}` is not listed in the `data` of `{}`", module.manifest),
                 )
                 .note("Odoo never loads it: the models it covers stay inaccessible to non-admin users")

@@ -87,7 +87,7 @@ impl Rule for ManifestFileMissing {
                     continue;
                 }
                 let file_name = path.rsplit('/').next().unwrap_or(&path);
-                let prefix = format!("{}/", module.dir);
+                let prefix = module.prefix();
                 let similar = ctx
                     .index
                     .files()

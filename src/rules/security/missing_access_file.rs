@@ -1,6 +1,6 @@
 use super::{
     CSV_HEADER, csv_line, granted, granted_by_dependent, has_access_file, judged, needing_access,
-    unloaded_access_csv,
+    unloaded_access_csvs,
 };
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
@@ -56,7 +56,7 @@ impl Rule for MissingAccessFile {
         for module in &project.modules {
             if !judged(module)
                 || has_access_file(ctx.index, module)
-                || unloaded_access_csv(ctx.index, module).is_some()
+                || !unloaded_access_csvs(ctx.index, project, module).is_empty()
             {
                 continue;
             }

@@ -13,6 +13,7 @@ pub mod transient_model_access;
 
 use crate::index::Index;
 use crate::odoo::{ModelKind, OdooModel, OdooModule, OdooProject, model_xmlid};
+use crate::source::RelPath;
 use std::collections::BTreeSet;
 
 /// Model external ids a module's loaded CSV and XML files grant access to, in the
@@ -54,21 +55,25 @@ pub fn has_access_file(index: &Index, module: &OdooModule) -> bool {
         })
 }
 
-/// An `ir.model.access.csv` in the module's folder that its manifest does not load.
-pub fn unloaded_access_csv(index: &Index, module: &OdooModule) -> Option<String> {
-    let prefix = if module.dir.is_empty() {
-        String::new()
-    } else {
-        format!("{}/", module.dir)
-    };
+/// The `ir.model.access.csv` files of a module (nested modules' excluded) that its
+/// manifest does not load.
+pub fn unloaded_access_csvs(
+    index: &Index,
+    project: &OdooProject,
+    module: &OdooModule,
+) -> Vec<RelPath> {
     index
         .files()
         .iter()
+        .filter(|f| f.path.file_name() == "ir.model.access.csv")
         .filter(|f| {
-            f.path.as_str().starts_with(&prefix) && f.path.file_name() == "ir.model.access.csv"
+            project
+                .owner(f.path.as_str())
+                .is_some_and(|o| o.dir == module.dir)
         })
-        .map(|f| f.path.to_string())
-        .find(|p| !module.access_csvs.iter().any(|c| c.as_str() == p))
+        .filter(|f| !module.loads(f.path.as_str()))
+        .map(|f| f.path.clone())
+        .collect()
 }
 
 /// New, concrete, literal models that need an access rule (transient ones from Odoo 14

@@ -1,6 +1,6 @@
 use super::{
     csv_line, granted, granted_by_dependent, has_access_file, judged, needing_access,
-    unloaded_access_csv,
+    unloaded_access_csvs,
 };
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -53,7 +53,7 @@ impl Rule for ModelWithoutAccess {
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let project = ctx.index.odoo(ctx.settings.odoo_major);
         for module in &project.modules {
-            if !judged(module) || unloaded_access_csv(ctx.index, module).is_some() {
+            if !judged(module) || !unloaded_access_csvs(ctx.index, project, module).is_empty() {
                 continue;
             }
             let own_file = has_access_file(ctx.index, module);

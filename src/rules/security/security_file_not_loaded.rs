@@ -45,8 +45,7 @@ impl Rule for SecurityFileNotLoaded {
             if !module.installable || module.entries_unknown {
                 continue;
             }
-            let prefix = format!("{}/security/", module.dir.trim_start_matches('/'));
-            let prefix = prefix.trim_start_matches('/').to_string();
+            let prefix = format!("{}security/", module.prefix());
             for f in ctx.index.files() {
                 let p = f.path.as_str();
                 let Some(rel) = p.strip_prefix(&prefix) else {

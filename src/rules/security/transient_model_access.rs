@@ -1,4 +1,4 @@
-use super::{csv_line, granted, judged, unloaded_access_csv};
+use super::{csv_line, granted, judged, unloaded_access_csvs};
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::odoo::{ModelKind, model_xmlid};
@@ -51,7 +51,7 @@ impl Rule for TransientModelAccess {
             };
             // An access file that exists but is not loaded is reported once, by
             // `security/access-file-not-in-manifest`.
-            if !judged(module) || unloaded_access_csv(ctx.index, module).is_some() {
+            if !judged(module) || !unloaded_access_csvs(ctx.index, project, module).is_empty() {
                 continue;
             }
             let own = granted(ctx.index, module);
