@@ -1,4 +1,4 @@
-use super::{dockerfile_healthcheck, is_datastore, services};
+use super::{dependencies, dockerfile_healthcheck, is_datastore, services};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::rule::{FileContext, Rule, RuleMeta};
@@ -48,33 +48,29 @@ impl Rule for DependsOnWithoutHealthCondition {
             return;
         };
         let all = services(doc);
-        for s in &all {
-            for (dep, condition, span) in s.depends_on() {
-                if condition.as_deref() == Some("service_healthy") {
-                    continue;
-                }
-                let Some(target) = all.iter().find(|t| t.name == dep) else {
-                    continue;
-                };
-                let datastore = target.image_name().is_some_and(|n| is_datastore(&n));
-                let healthy = target.compose_healthcheck() == Some(true)
-                    || dockerfile_healthcheck(ctx.index, &ctx.file.path, target) == Some(true);
-                if !datastore || !healthy {
-                    continue;
-                }
-                out.push(
-                    Diagnostic::new(
-                        &Self::META,
-                        ctx.file.path.clone(),
-                        format!("`{}` depends on `{dep}` but does not wait for it to be healthy", s.name),
-                    )
-                    .span(span)
-                    .label("waits for the container to start only")
-                    .secondary(target.name_span, "has a health check")
-                    .note("the application races the database at start-up and crashes with `Connection refused` on cold starts")
-                    .help(format!("depends_on:\n  {dep}:\n    condition: service_healthy")),
-                );
+        for dep in dependencies(&all) {
+            let (from, to) = (dep.from, dep.to);
+            if dep.condition.as_deref() == Some("service_healthy") {
+                continue;
             }
+            let datastore = to.image_name().is_some_and(|n| is_datastore(&n));
+            let healthy = to.compose_healthcheck() == Some(true)
+                || dockerfile_healthcheck(ctx.index, &ctx.file.path, to) == Some(true);
+            if !datastore || !healthy {
+                continue;
+            }
+            out.push(
+                Diagnostic::new(
+                    &Self::META,
+                    ctx.file.path.clone(),
+                    format!("`{}` depends on `{}` but does not wait for it to be healthy", from.name, to.name),
+                )
+                .span(dep.span)
+                .label("waits for the container to start only")
+                .secondary(to.name_span, "has a health check")
+                .note("the application races the database at start-up and crashes with `Connection refused` on cold starts")
+                .help(format!("depends_on:\n  {}:\n    condition: service_healthy", to.name)),
+            );
         }
     }
 }

@@ -1,4 +1,4 @@
-use super::{NO_IMAGE_HEALTHCHECK, dockerfile_healthcheck, services};
+use super::{NO_IMAGE_HEALTHCHECK, dependencies, dockerfile_healthcheck, services};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::rule::{FileContext, Rule, RuleMeta};
@@ -58,45 +58,40 @@ impl Rule for HealthyConditionWithoutHealthcheck {
             return;
         };
         let all = services(doc);
-        for s in &all {
-            for (dep, condition, span) in s.depends_on() {
-                if condition.as_deref() != Some("service_healthy") {
-                    continue;
-                }
-                let Some(target) = all.iter().find(|t| t.name == dep) else {
-                    continue;
-                };
-                if target.compose_healthcheck() == Some(true) {
-                    continue;
-                }
-                let image_has_none = match dockerfile_healthcheck(ctx.index, &ctx.file.path, target)
-                {
-                    Some(has) => !has,
-                    None => {
-                        target.node.get("build").is_none()
-                            && target
-                                .image_name()
-                                .is_some_and(|n| NO_IMAGE_HEALTHCHECK.contains(&n.as_str()))
-                    }
-                };
-                if !image_has_none && target.compose_healthcheck() != Some(false) {
-                    continue;
-                }
-                out.push(
-                    Diagnostic::new(
-                        &Self::META,
-                        ctx.file.path.clone(),
-                        format!("`{}` waits for `{dep}` to be healthy, but `{dep}` has no health check", s.name),
-                    )
-                    .span(span)
-                    .label("condition: service_healthy")
-                    .secondary(target.name_span, "no healthcheck here or in its image")
-                    .note(format!(
-                        "`docker compose up` stops: `dependency failed to start: container for service \"{dep}\" has no healthcheck configured`"
-                    ))
-                    .help(format!("give `{dep}` a `healthcheck:` (e.g. `pg_isready`, `redis-cli ping`), or wait with `condition: service_started`")),
-                );
+        for dep in dependencies(&all) {
+            let (from, to) = (dep.from, dep.to);
+            if dep.condition.as_deref() != Some("service_healthy")
+                || to.compose_healthcheck() == Some(true)
+            {
+                continue;
             }
+            let image_has_none = match dockerfile_healthcheck(ctx.index, &ctx.file.path, to) {
+                Some(has) => !has,
+                None => {
+                    to.node.get("build").is_none()
+                        && to
+                            .image_name()
+                            .is_some_and(|n| NO_IMAGE_HEALTHCHECK.contains(&n.as_str()))
+                }
+            };
+            if !image_has_none && to.compose_healthcheck() != Some(false) {
+                continue;
+            }
+            let name = &to.name;
+            out.push(
+                Diagnostic::new(
+                    &Self::META,
+                    ctx.file.path.clone(),
+                    format!("`{}` waits for `{name}` to be healthy, but `{name}` has no health check", from.name),
+                )
+                .span(dep.span)
+                .label("condition: service_healthy")
+                .secondary(to.name_span, "no healthcheck here or in its image")
+                .note(format!(
+                    "`docker compose up` stops: `dependency failed to start: container for service \"{name}\" has no healthcheck configured`"
+                ))
+                .help(format!("give `{name}` a `healthcheck:` (e.g. `pg_isready`, `redis-cli ping`), or wait with `condition: service_started`")),
+            );
         }
     }
 }

@@ -114,6 +114,33 @@ pub fn services(doc: &YamlNode) -> Vec<Service<'_>> {
         .unwrap_or_default()
 }
 
+/// A `depends_on` entry, with the service it names (entries naming a service defined
+/// in another file are left out).
+pub struct Dependency<'s, 'a> {
+    pub from: &'s Service<'a>,
+    pub to: &'s Service<'a>,
+    pub condition: Option<String>,
+    /// The entry in `from`'s `depends_on`.
+    pub span: Span,
+}
+
+pub fn dependencies<'s, 'a>(all: &'s [Service<'a>]) -> Vec<Dependency<'s, 'a>> {
+    let mut out = Vec::new();
+    for from in all {
+        for (name, condition, span) in from.depends_on() {
+            if let Some(to) = all.iter().find(|t| t.name == name) {
+                out.push(Dependency {
+                    from,
+                    to,
+                    condition,
+                    span,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// Databases and brokers: what a service waits for.
 pub const DATASTORES: &[&str] = &[
     "postgres",
