@@ -6,8 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark: a panic is a failure report
 
-use guardrail::classify::FileKind;
 use guardrail::config::{CliOverrides, Settings};
+use guardrail::core::kind::FileKind;
 use guardrail::engine;
 use rayon::prelude::*;
 use std::fs;

@@ -1,11 +1,11 @@
 //! The command line. Exit codes: 0 nothing at or above `--fail-on`, 1 findings, 2 the
 //! tool could not do its job (bad arguments, bad configuration, unreadable path).
 
-use crate::changes::{BaseSpec, ChangeSet, FixtureChangeSet, GitChangeSet};
 use crate::config::{self, CliOverrides, FailOn, Settings};
+use crate::core::error::ToolError;
 use crate::engine;
-use crate::error::ToolError;
-use crate::graph::{self, GraphFormat};
+use crate::input::changes::{BaseSpec, ChangeSet, FixtureChangeSet, GitChangeSet};
+use crate::render::graph::{self, GraphFormat};
 use crate::render::{self, Format, Outcome, PrettyOptions};
 use crate::rules;
 use clap::{Parser, Subcommand, ValueEnum};

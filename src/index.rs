@@ -2,17 +2,17 @@
 //! text and its parsed forms. A load or parse failure is a value kept here and turned
 //! into exactly one diagnostic at the end of the run, whichever rules asked for the file.
 
-use crate::classify::FileKind;
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::django::DjangoProject;
-use crate::django::migration::{self, MigrationFacts};
-use crate::odoo::OdooProject;
-use crate::odoo::access_csv::{self, AccessCsv};
-use crate::odoo::xml::{self as odoo_xml, XmlFacts};
-use crate::python::{self, PyModule};
+use crate::core::kind::FileKind;
+use crate::core::source::{RelPath, SourceFile, Span};
+use crate::lint::diagnostic::{Diagnostic, Severity};
+use crate::model::django::DjangoProject;
+use crate::model::odoo::OdooProject;
 use crate::rules::guardrail::{parse_error::ParseError, skipped_file::SkippedFile};
-use crate::source::{RelPath, SourceFile, Span};
-use crate::yaml::{self, ParseFailure, YamlFile};
+use crate::syntax::access_csv::{self, AccessCsv};
+use crate::syntax::migration::{self, MigrationFacts};
+use crate::syntax::odoo_xml::{self as odoo_xml, XmlFacts};
+use crate::syntax::python::{self, PyModule};
+use crate::syntax::yaml::{self, ParseFailure, YamlFile};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -50,9 +50,9 @@ pub struct FileEntry {
     migration: OnceLock<Result<Option<MigrationFacts>, ParseFailure>>,
     access_csv: OnceLock<AccessCsv>,
     odoo_xml: OnceLock<Result<XmlFacts, ParseFailure>>,
-    rust: OnceLock<Result<crate::rust_layers::RustFacts, ParseFailure>>,
-    dockerfile: OnceLock<crate::docker::parser::Dockerfile>,
-    docker_build: OnceLock<Option<crate::docker::build::DockerBuild>>,
+    rust: OnceLock<Result<crate::syntax::rust::RustFacts, ParseFailure>>,
+    dockerfile: OnceLock<crate::syntax::dockerfile::Dockerfile>,
+    docker_build: OnceLock<Option<crate::model::docker::build::DockerBuild>>,
 }
 
 impl FileEntry {
@@ -141,37 +141,39 @@ impl FileEntry {
 
     /// The middleware a Rust file applies, on first use. Files that never call
     /// `.layer(`/`.wrap(` are not parsed.
-    pub fn rust_layers(&self) -> Option<&crate::rust_layers::RustFacts> {
+    pub fn rust_layers(&self) -> Option<&crate::syntax::rust::RustFacts> {
         let source = self.source()?;
-        if crate::rust_layers::is_test_path(self.path.as_str())
-            || !crate::rust_layers::mentions_middleware(&source.text)
+        if crate::syntax::rust::is_test_path(self.path.as_str())
+            || !crate::syntax::rust::mentions_middleware(&source.text)
         {
             return None;
         }
         self.rust
-            .get_or_init(|| crate::rust_layers::parse(source))
+            .get_or_init(|| crate::syntax::rust::parse(source))
             .as_ref()
             .ok()
     }
 
     /// The file parsed as a Dockerfile, on first use (the parser is total: any text is
     /// some Dockerfile).
-    pub fn dockerfile(&self) -> Option<&crate::docker::parser::Dockerfile> {
+    pub fn dockerfile(&self) -> Option<&crate::syntax::dockerfile::Dockerfile> {
         let source = self.source()?;
         Some(
             self.dockerfile
-                .get_or_init(|| crate::docker::parser::parse(&source.text)),
+                .get_or_init(|| crate::syntax::dockerfile::parse(&source.text)),
         )
     }
 
     /// The Dockerfile's build analysed against `index` (the index holding this file),
     /// once for every rule that asks.
-    pub fn docker_build(&self, index: &Index) -> Option<&crate::docker::build::DockerBuild> {
+    pub fn docker_build(&self, index: &Index) -> Option<&crate::model::docker::build::DockerBuild> {
         self.docker_build
             .get_or_init(|| {
                 let df = self.dockerfile()?;
                 let source = self.source()?;
-                Some(crate::docker::build::analyse(index, &self.path, df, source))
+                Some(crate::model::docker::build::analyse(
+                    index, &self.path, df, source,
+                ))
             })
             .as_ref()
     }
@@ -274,7 +276,7 @@ pub struct Index {
     files: Vec<FileEntry>,
     django: OnceLock<DjangoProject>,
     odoo: OnceLock<OdooProject>,
-    settings: OnceLock<Vec<crate::django::settings::SettingsModule>>,
+    settings: OnceLock<Vec<crate::model::django::settings::SettingsModule>>,
     /// Only some files of the tree were given (a file path on the command line): rules
     /// must not conclude that a file is missing.
     partial: bool,
@@ -312,9 +314,9 @@ impl Index {
     }
 
     /// Every Django settings module, its list settings evaluated, on first use.
-    pub fn django_settings(&self) -> &[crate::django::settings::SettingsModule] {
+    pub fn django_settings(&self) -> &[crate::model::django::settings::SettingsModule] {
         self.settings
-            .get_or_init(|| crate::django::settings::evaluate_all(self))
+            .get_or_init(|| crate::model::django::settings::evaluate_all(self))
     }
 
     /// The Django apps and migration graph, built on first use.
@@ -391,7 +393,7 @@ pub fn test_index(files: &[(&str, &str)]) -> (tempfile::TempDir, Index) {
         entries.push(FileEntry::new(
             RelPath::new(*rel),
             abs,
-            crate::classify::classify(rel),
+            crate::core::kind::classify(rel),
             1 << 20,
         ));
     }

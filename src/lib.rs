@@ -1,29 +1,28 @@
 //! guardrail: a static CI guardrail for Django, Odoo and Docker repositories.
 //!
-//! The pipeline (ARCHITECTURE.md): discover -> classify -> index (parse once) -> check ->
-//! collect -> render -> exit code. `main` is a thin wrapper over [`cli::run`].
+//! The crate is layered; imports only go downward (`docs/ARCHITECTURE.md`, enforced by
+//! `tests/layers.rs`):
+//!
+//! ```text
+//! cli, render      the command line and the output formats
+//! engine           scan, run rules, collect, report
+//! config           file schema with spans, resolution, options
+//! rules            rule logic over models, and the registry
+//! lint             Rule trait, declare_rule!, Diagnostic, rule context, selectors
+//! model            project models built once per run (Python, Django, Odoo, Docker, Compose)
+//! index            every file with its kind and its cached parses
+//! syntax, input    one parser per format | discovery and git changes
+//! core             spans, line index, paths, severity, file kind, errors
+//! ```
 
-pub mod changes;
-pub mod classify;
 pub mod cli;
-pub mod collect;
 pub mod config;
-pub mod diagnostic;
-pub mod discover;
-pub mod django;
-pub mod docker;
+pub mod core;
 pub mod engine;
-pub mod error;
-pub mod graph;
-pub mod ignorefile;
 pub mod index;
-pub mod odoo;
-pub mod python;
+pub mod input;
+pub mod lint;
+pub mod model;
 pub mod render;
-pub mod rule;
 pub mod rules;
-pub mod rust_layers;
-pub mod selector;
-pub mod source;
-pub mod suppress;
-pub mod yaml;
+pub mod syntax;

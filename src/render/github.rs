@@ -4,7 +4,7 @@
 //! `,`.
 
 use super::Outcome;
-use crate::diagnostic::Severity;
+use crate::lint::diagnostic::Severity;
 
 pub fn render(outcome: &Outcome) -> String {
     let mut out = String::new();

@@ -19,7 +19,7 @@ struct JsonDiagnostic<'a> {
     severity: &'a str,
     message: &'a str,
     path: &'a str,
-    span: Option<crate::source::Position>,
+    span: Option<crate::core::source::Position>,
     help: Option<&'a str>,
 }
 

@@ -2,6 +2,7 @@
 //! format renders the same `Report` data.
 
 mod github;
+pub mod graph;
 mod json;
 mod pretty;
 mod sarif;

@@ -4,9 +4,9 @@
 //! handler is built per run and reused for every finding.
 
 use super::{Outcome, summary_line};
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::core::source::SourceFile;
 use crate::engine::Report;
-use crate::source::SourceFile;
+use crate::lint::diagnostic::{Diagnostic, Label, Severity};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
     SourceCode, SourceSpan, SpanContents,
@@ -161,7 +161,7 @@ fn render_related(
     }
 }
 
-fn to_miette(span: crate::source::Span) -> SourceSpan {
+fn to_miette(span: crate::core::source::Span) -> SourceSpan {
     SourceSpan::from(span.start..span.end)
 }
 

@@ -4,8 +4,8 @@
 //! the official schema.
 
 use super::Outcome;
-use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::Report;
+use crate::lint::diagnostic::{Diagnostic, Severity};
 use crate::rules;
 use serde::Serialize;
 
@@ -198,7 +198,7 @@ pub fn render(outcome: &Outcome) -> String {
     out
 }
 
-fn result(report: &Report, d: &Diagnostic, all: &[&dyn crate::rule::Rule]) -> SarifResult {
+fn result(report: &Report, d: &Diagnostic, all: &[&dyn crate::lint::rule::Rule]) -> SarifResult {
     let rule_index = all.iter().position(|r| r.meta() == d.rule).unwrap_or(0);
     let mut text = d.message.clone();
     if let Some(note) = &d.note {
@@ -242,14 +242,14 @@ fn result(report: &Report, d: &Diagnostic, all: &[&dyn crate::rule::Rule]) -> Sa
     }
 }
 
-fn artifact(report: &Report, path: &crate::source::RelPath) -> ArtifactLocation {
+fn artifact(report: &Report, path: &crate::core::source::RelPath) -> ArtifactLocation {
     ArtifactLocation {
         uri: report.display_path(path),
         uri_base_id: "%SRCROOT%",
     }
 }
 
-fn region(p: crate::source::Position) -> Region {
+fn region(p: crate::core::source::Position) -> Region {
     Region {
         start_line: p.start_line,
         start_column: p.start_column,

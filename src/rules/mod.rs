@@ -9,7 +9,7 @@ pub mod middleware;
 pub mod migrations;
 pub mod security;
 
-use crate::rule::Rule;
+use crate::lint::rule::Rule;
 
 static ALL: &[&dyn Rule] = &[
     &guardrail::parse_error::ParseError,

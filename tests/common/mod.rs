@@ -17,16 +17,17 @@ pub fn check_dir(dir: &Path) -> Report {
     let loaded = config::load(dir, None).expect("fixture config loads");
     let settings =
         Settings::resolve(loaded.as_ref(), &CliOverrides::default()).expect("settings resolve");
-    let fixture_changes = dir.join(guardrail::changes::FIXTURE_FILE);
+    let fixture_changes = dir.join(guardrail::input::changes::FIXTURE_FILE);
     let changes = fixture_changes.is_file().then(|| {
-        guardrail::changes::FixtureChangeSet::load(&fixture_changes).expect("fixture history loads")
+        guardrail::input::changes::FixtureChangeSet::load(&fixture_changes)
+            .expect("fixture history loads")
     });
     let mut report = engine::check(
         dir,
         &settings,
         changes
             .as_ref()
-            .map(|c| c as &dyn guardrail::changes::ChangeSet),
+            .map(|c| c as &dyn guardrail::input::changes::ChangeSet),
     )
     .expect("engine runs");
     report.prefix = String::new();

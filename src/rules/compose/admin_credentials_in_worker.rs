@@ -1,7 +1,7 @@
-use super::{is_datastore, services};
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::model::compose::{is_datastore, services};
 
 declare_rule! {
     /// ## What it does
@@ -53,7 +53,7 @@ impl Rule for AdminCredentialsInWorker {
         let Some(doc) = ctx.file.yaml().and_then(|y| y.documents.first()) else {
             return;
         };
-        let mut found: Vec<(crate::source::Span, String, Vec<String>)> = Vec::new();
+        let mut found: Vec<(crate::core::source::Span, String, Vec<String>)> = Vec::new();
         for s in services(doc) {
             // An override fragment (no image, no build) is defined elsewhere: unknown.
             if s.node.get("image").is_none() && s.node.get("build").is_none() {

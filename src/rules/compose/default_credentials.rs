@@ -1,7 +1,7 @@
-use super::{is_dev_file, services};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::diagnostic::{Diagnostic, Severity};
+use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::model::compose::{is_dev_file, services};
 
 declare_rule! {
     /// ## What it does
@@ -98,7 +98,7 @@ impl Rule for DefaultCredentials {
         };
         let dev = is_dev_file(&ctx.file.path);
         // One finding per line: an anchor merged into several services is one mistake.
-        let mut found: Vec<(crate::source::Span, String, String, Vec<String>)> = Vec::new();
+        let mut found: Vec<(crate::core::source::Span, String, String, Vec<String>)> = Vec::new();
         for s in services(doc) {
             for (key, value, _, value_span) in s.environment() {
                 if !PASSWORD_VARS.contains(&key.as_str()) {

@@ -1,7 +1,7 @@
-use super::{dependencies, dockerfile_healthcheck, is_datastore, services};
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::model::compose::{dependencies, dockerfile_healthcheck, is_datastore, services};
 
 declare_rule! {
     /// ## What it does

@@ -1,7 +1,7 @@
-use super::{NO_IMAGE_HEALTHCHECK, dependencies, dockerfile_healthcheck, services};
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::model::compose::{NO_IMAGE_HEALTHCHECK, dependencies, dockerfile_healthcheck, services};
 
 declare_rule! {
     /// ## What it does

@@ -1,7 +1,7 @@
 use super::{analyse, base_has_deps, brings_environment, installs_deps, runs_app};
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{FileContext, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does

@@ -1,15 +1,15 @@
 use super::{analyse, brings_environment, installs_deps};
+use crate::core::source::{RelPath, Span};
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::docker::build::{
+use crate::index::Index;
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::model::docker::build::{
     Action, Context, Coverage, Event, EventKind, Install, container_path, coverage, env_pairs,
 };
-use crate::docker::imports::Analysis as Imports;
-use crate::docker::requirements;
-use crate::index::Index;
-use crate::python::{PyStmt, PyValue};
-use crate::rule::{FileContext, Rule, RuleMeta};
-use crate::source::{RelPath, Span};
+use crate::model::docker::imports::Analysis as Imports;
+use crate::syntax::python::{PyStmt, PyValue};
+use crate::syntax::requirements;
 use std::collections::BTreeSet;
 
 declare_rule! {
@@ -125,7 +125,7 @@ impl Rule for BuildTimeImportNotInstalled {
                     && let Some(file) = imports.first_party(dotted)
                 {
                     let node = imports.enqueue(&file, root, step.clone());
-                    let module = crate::django::settings::evaluate_module(ctx.index, &file);
+                    let module = crate::model::django::settings::evaluate_module(ctx.index, &file);
                     let apps = module.list("INSTALLED_APPS").cloned().unwrap_or_default();
                     let admin = apps
                         .entries
@@ -138,7 +138,7 @@ impl Rule for BuildTimeImportNotInstalled {
                             .next()
                             .unwrap_or(&app.value)
                             .to_string();
-                        let step = crate::docker::imports::Step {
+                        let step = crate::model::docker::imports::Step {
                             path: app.path.clone(),
                             span: app.span,
                             text: format!("INSTALLED_APPS: {}", app.value),
@@ -227,7 +227,7 @@ fn dedup(items: Vec<String>) -> Vec<String> {
 /// Whether the stage's lineage starts from a base image whose Python has nothing
 /// installed (and that the configuration does not say carries the dependencies).
 fn base_is_known_empty(
-    df: &crate::docker::parser::Dockerfile,
+    df: &crate::syntax::dockerfile::Dockerfile,
     stage: usize,
     with_deps: &[String],
 ) -> bool {
@@ -264,12 +264,12 @@ fn declared_modules(
         .filter(|f| f.path.as_str().starts_with(&prefix))
     {
         match f.kind {
-            crate::classify::FileKind::Requirements => {
+            crate::core::kind::FileKind::Requirements => {
                 if let Some(s) = f.source() {
                     dists.extend(requirements::parse(&s.text).distributions);
                 }
             }
-            crate::classify::FileKind::PyProject => {
+            crate::core::kind::FileKind::PyProject => {
                 dists.extend(pyproject_dependencies(index, f.path.as_str()))
             }
             _ => {}
@@ -374,7 +374,7 @@ fn read_requirements(index: &Index, path: &str, out: &mut Vec<String>, depth: us
     out.extend(parsed.distributions);
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     for inc in parsed.includes {
-        let p = crate::docker::build::normalize(&if dir.is_empty() {
+        let p = crate::model::docker::build::normalize(&if dir.is_empty() {
             inc.clone()
         } else {
             format!("{dir}/{inc}")
@@ -388,11 +388,11 @@ fn read_requirements(index: &Index, path: &str, out: &mut Vec<String>, depth: us
 /// the Dockerfile before it, or manage.py's `os.environ.setdefault(...)`.
 fn settings_module(
     ctx: &FileContext<'_>,
-    df: &crate::docker::parser::Dockerfile,
+    df: &crate::syntax::dockerfile::Dockerfile,
     e: &Event,
-    command: &crate::docker::shell::Command,
+    command: &crate::syntax::shell::Command,
     script: Option<&str>,
-) -> Option<(String, Option<crate::docker::imports::Step>)> {
+) -> Option<(String, Option<crate::model::docker::imports::Step>)> {
     let words: Vec<&str> = command.args.iter().map(|w| w.text.as_str()).collect();
     for (k, w) in words.iter().enumerate() {
         if let Some(v) = w.strip_prefix("--settings=") {
@@ -424,7 +424,7 @@ fn settings_module(
     let script = script?;
     let module = ctx.index.get(script)?.python()?;
     let mut found = None;
-    crate::python::walk_stmts(&module.body, true, &mut |s| {
+    crate::syntax::python::walk_stmts(&module.body, true, &mut |s| {
         if let PyStmt::Expr { value, span } = s
             && let PyValue::Call { func, args, .. } = &value.value
             && func.ends_with("environ.setdefault")
@@ -438,7 +438,7 @@ fn settings_module(
     let (v, span): (String, Span) = found?;
     Some((
         v.clone(),
-        Some(crate::docker::imports::Step {
+        Some(crate::model::docker::imports::Step {
             path: RelPath::new(script),
             span,
             text: format!("DJANGO_SETTINGS_MODULE = {v}"),

@@ -1,8 +1,8 @@
 use super::{analyse, installs_deps};
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::docker::build::{Action, EventKind, Install};
-use crate::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::model::docker::build::{Action, EventKind, Install};
 
 declare_rule! {
     /// ## What it does
@@ -52,7 +52,7 @@ impl Rule for CopyAllBeforeInstall {
             if timeline.get(..c).unwrap_or(&[]).iter().any(installs_deps) {
                 continue;
             }
-            let from_files = |e: &&crate::docker::build::Event| {
+            let from_files = |e: &&crate::model::docker::build::Event| {
                 e.stage == si
                     && matches!(&e.kind, EventKind::Command { actions, .. }
                         if actions.iter().any(|a| matches!(a, Action::Install(Install::Files(_)))))

@@ -1,8 +1,8 @@
 use super::analyse;
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::docker::build::{Action, EventKind};
-use crate::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::model::docker::build::{Action, EventKind};
 
 declare_rule! {
     /// ## What it does

@@ -1,8 +1,8 @@
 use super::analyse;
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::docker::build::{Action, Coverage, EventKind, Install, container_path, coverage};
-use crate::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::model::docker::build::{Action, Coverage, EventKind, Install, container_path, coverage};
 
 declare_rule! {
     /// ## What it does
@@ -118,7 +118,7 @@ impl Rule for InstallFileNotInContext {
 
 /// The bind mounts of an instruction, targets made absolute.
 fn bind_mounts(
-    df: &crate::docker::parser::Dockerfile,
+    df: &crate::syntax::dockerfile::Dockerfile,
     instruction: usize,
 ) -> Vec<(String, String)> {
     df.instructions

@@ -7,9 +7,9 @@ pub mod copy_of_ignored_path;
 pub mod database_command_at_build;
 pub mod install_file_not_in_context;
 
-use crate::docker::build::{Action, Context, Event, EventKind, Install};
-use crate::docker::parser::Dockerfile;
-use crate::rule::FileContext;
+use crate::lint::rule::FileContext;
+use crate::model::docker::build::{Action, Context, Event, EventKind, Install};
+use crate::syntax::dockerfile::Dockerfile;
 
 pub struct Analysis<'a> {
     pub df: &'a Dockerfile,

@@ -1,5 +1,5 @@
 use crate::declare_rule;
-use crate::rule::{Rule, RuleMeta};
+use crate::lint::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does

@@ -1,7 +1,7 @@
 use super::{LISTS, Roles, evidence, label_entry, short};
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::rule::{FileContext, ProjectContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{FileContext, ProjectContext, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -52,7 +52,7 @@ impl Rule for DuplicateRole {
     }
 
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-        if ctx.file.kind == crate::classify::FileKind::Rust {
+        if ctx.file.kind == crate::core::kind::FileKind::Rust {
             super::rust_layers::duplicate_role(ctx, &Self::META, out);
         }
     }

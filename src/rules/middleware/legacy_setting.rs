@@ -1,6 +1,6 @@
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -45,7 +45,7 @@ impl Rule for LegacySetting {
     }
 
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
-        let version = crate::django::version::django_major(ctx.index);
+        let version = crate::model::django::version::django_major(ctx.index);
         for module in ctx.index.django_settings() {
             let Some(legacy) = module.list("MIDDLEWARE_CLASSES") else {
                 continue;

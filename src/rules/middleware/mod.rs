@@ -8,12 +8,12 @@ pub mod missing_required;
 pub mod order;
 pub mod rust_layers;
 
-use crate::diagnostic::Diagnostic;
-use crate::django::middleware::{ResolvedRole, RoleSource, resolve_role};
-use crate::django::settings::Entry;
+use crate::core::source::RelPath;
 use crate::index::Index;
-use crate::rule::ProjectContext;
-use crate::source::RelPath;
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::ProjectContext;
+use crate::model::django::middleware::{ResolvedRole, RoleSource, resolve_role};
+use crate::model::django::settings::Entry;
 use std::collections::BTreeMap;
 
 /// The list settings judged by the ordering and duplication rules.
@@ -68,7 +68,7 @@ pub fn evidence(
     class: &str,
     role: &ResolvedRole,
     role_name: &str,
-) -> Option<(String, RelPath, crate::source::Span)> {
+) -> Option<(String, RelPath, crate::core::source::Span)> {
     let (what, path, span) = match &role.source {
         RoleSource::Known => return None,
         RoleSource::Subclass { base, path, span } => (format!("subclasses `{base}`"), path, span),

@@ -1,8 +1,8 @@
 use super::{LISTS, Roles, label_entry, short};
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::django::middleware::violation;
-use crate::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::model::django::middleware::violation;
 
 declare_rule! {
     /// ## What it does

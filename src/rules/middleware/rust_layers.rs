@@ -1,10 +1,10 @@
 //! The Rust half of `middleware/duplicate` and `middleware/duplicate-role`: layers
-//! applied to the same routes (see `crate::rust_layers`).
+//! applied to the same routes (see `crate::syntax::rust`).
 
-use crate::diagnostic::Diagnostic;
-use crate::rule::FileContext;
-use crate::rule::RuleMeta;
-use crate::rust_layers::{LayerUse, effective_groups};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::FileContext;
+use crate::lint::rule::RuleMeta;
+use crate::syntax::rust::{LayerUse, effective_groups};
 
 /// Pairs (first, later) of layers that apply to the same routes: identical ones, or
 /// (with `by_role`) different ones of one role, with the role id.

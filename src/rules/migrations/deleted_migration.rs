@@ -1,9 +1,9 @@
 use super::qualified;
-use crate::classify::{FileKind, classify};
+use crate::core::kind::{FileKind, classify};
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::django::migration;
-use crate::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::syntax::migration;
 
 declare_rule! {
     /// ## What it does

@@ -1,9 +1,9 @@
 use super::qualified;
-use crate::changes::ChangeKind;
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::django::migration::{self, DepRef, DepTarget, MigrationFacts};
-use crate::rule::{ProjectContext, Rule, RuleMeta};
+use crate::input::changes::ChangeKind;
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::syntax::migration::{self, DepRef, DepTarget, MigrationFacts};
 use std::collections::HashMap;
 
 declare_rule! {

@@ -1,9 +1,9 @@
-use crate::classify::FileKind;
+use crate::core::kind::FileKind;
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::ignorefile::IgnoreFile;
 use crate::index::Index;
-use crate::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::syntax::ignorefile::IgnoreFile;
 use std::collections::BTreeMap;
 
 declare_rule! {

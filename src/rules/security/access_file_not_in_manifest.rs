@@ -1,7 +1,7 @@
 use super::judged;
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does

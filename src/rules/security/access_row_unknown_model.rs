@@ -1,8 +1,8 @@
 use super::judged;
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::odoo::{OdooModule, model_xmlid};
-use crate::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::model::odoo::{OdooModule, model_xmlid};
 use std::collections::BTreeSet;
 
 declare_rule! {

@@ -1,6 +1,6 @@
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::diagnostic::{Diagnostic, Severity};
+use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
 use globset::GlobBuilder;
 
 declare_rule! {

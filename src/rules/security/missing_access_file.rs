@@ -2,11 +2,11 @@ use super::{
     CSV_HEADER, csv_line, granted, granted_by_dependent, has_access_file, judged, needing_access,
     unloaded_access_csvs,
 };
+use crate::core::source::Span;
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
-use crate::odoo::model_xmlid;
-use crate::rule::{ProjectContext, Rule, RuleMeta};
-use crate::source::Span;
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::model::odoo::model_xmlid;
 
 declare_rule! {
     /// ## What it does

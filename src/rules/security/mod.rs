@@ -11,9 +11,9 @@ pub mod required_file;
 pub mod security_file_not_loaded;
 pub mod transient_model_access;
 
+use crate::core::source::RelPath;
 use crate::index::Index;
-use crate::odoo::{ModelKind, OdooModel, OdooModule, OdooProject, model_xmlid};
-use crate::source::RelPath;
+use crate::model::odoo::{ModelKind, OdooModel, OdooModule, OdooProject, model_xmlid};
 use std::collections::BTreeSet;
 
 /// Model external ids a module's loaded CSV and XML files grant access to, in the

@@ -3,9 +3,9 @@ use super::{
     unloaded_access_csvs,
 };
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::odoo::model_xmlid;
-use crate::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::diagnostic::{Diagnostic, Severity};
+use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::model::odoo::model_xmlid;
 
 declare_rule! {
     /// ## What it does

@@ -1,8 +1,8 @@
+use crate::core::source::RelPath;
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, Severity};
 use crate::index::Index;
-use crate::rule::{ProjectContext, Rule, RuleMeta};
-use crate::source::RelPath;
+use crate::lint::diagnostic::{Diagnostic, Severity};
+use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Deserialize;
 use std::collections::BTreeSet;

@@ -1,8 +1,8 @@
 use super::{csv_line, granted, judged, unloaded_access_csvs};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::odoo::{ModelKind, model_xmlid};
-use crate::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::diagnostic::{Diagnostic, Severity};
+use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::model::odoo::{ModelKind, model_xmlid};
 
 declare_rule! {
     /// ## What it does

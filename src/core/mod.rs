@@ -1,0 +1,6 @@
+//! The bottom layer: spans, the line index, source text, relative paths, severity, file
+//! kinds, parse failures and tool errors. Imports nothing of the crate.
+
+pub mod error;
+pub mod kind;
+pub mod source;

@@ -1,0 +1,262 @@
+//! The pipeline for one scan root: discover -> classify -> index -> check -> collect.
+//! Rendering and the exit code are the caller's.
+
+pub mod collect;
+pub mod suppress;
+
+use crate::config::Settings;
+use crate::core::error::ToolError;
+use crate::core::kind::{FileKind, classify};
+use crate::core::source::{RelPath, SourceFile};
+use crate::engine::collect::collect;
+use crate::index::{FileEntry, Index};
+use crate::input::changes::ChangeSet;
+use crate::input::discover::{Discovered, discover};
+use crate::lint::diagnostic::{Diagnostic, Severity};
+use crate::lint::rule::{FileContext, ProjectContext};
+use crate::rules::guardrail::skipped_file::SkippedFile;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub files_scanned: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Files not checked: skipped on read, unreadable, or symlinks not followed.
+    pub skipped: usize,
+    /// Findings removed by inline suppressions or per-path ignores.
+    pub suppressed: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, other: &Summary) {
+        self.files_scanned += other.files_scanned;
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.infos += other.infos;
+        self.skipped += other.skipped;
+        self.suppressed += other.suppressed;
+    }
+
+    pub fn count(&mut self, severity: Severity) {
+        match severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Info => self.infos += 1,
+        }
+    }
+}
+
+/// The findings of one scan root.
+#[derive(Debug)]
+pub struct Report {
+    /// The root as given, `/`-separated, without a leading `./`; "" for the current
+    /// directory. Prefixed to paths in outputs that are read against the checkout root
+    /// (pretty, GitHub, SARIF).
+    pub prefix: String,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text of every file a diagnostic points into.
+    pub sources: BTreeMap<RelPath, Arc<SourceFile>>,
+    pub summary: Summary,
+    /// Said once in the summary: what was compared with, or that git-aware rules did
+    /// not run.
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    pub fn display_path(&self, path: &RelPath) -> String {
+        if self.prefix.is_empty() {
+            path.to_string()
+        } else {
+            format!("{}/{}", self.prefix, path)
+        }
+    }
+}
+
+/// A scan root's files, indexed.
+pub struct Scan {
+    pub root: PathBuf,
+    pub is_dir: bool,
+    pub index: Index,
+    pub discovered: Discovered,
+}
+
+/// Discovers and classifies the files under `target` (a directory, or a single file).
+pub fn scan(target: &Path, settings: &Settings) -> Result<Scan, ToolError> {
+    let meta = std::fs::metadata(target).map_err(|e| ToolError::Root {
+        path: target.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let (root, mut discovered) = if meta.is_dir() {
+        std::fs::read_dir(target).map_err(|e| ToolError::Root {
+            path: target.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let threads = rayon::current_num_threads();
+        (
+            target.to_path_buf(),
+            discover(target, &settings.exclude, threads),
+        )
+    } else {
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let discovered = Discovered {
+            files: vec![(RelPath::new(name), target.to_path_buf())],
+            ..Discovered::default()
+        };
+        (parent, discovered)
+    };
+    let index = Index::new(
+        std::mem::take(&mut discovered.files)
+            .into_iter()
+            .map(|(rel, abs)| {
+                let kind = classify(rel.as_str());
+                FileEntry::new(rel, abs, kind, settings.max_file_size)
+            })
+            .collect(),
+    );
+    let index = if meta.is_dir() {
+        index
+    } else {
+        index.partial()
+    };
+    Ok(Scan {
+        root,
+        is_dir: meta.is_dir(),
+        index,
+        discovered,
+    })
+}
+
+/// Scans one path (a directory, or a single file) with `settings`.
+pub fn check(
+    target: &Path,
+    settings: &Settings,
+    changes: Option<&dyn ChangeSet>,
+) -> Result<Report, ToolError> {
+    let Scan {
+        root,
+        is_dir,
+        index,
+        discovered,
+    } = scan(target, settings)?;
+    let mut diagnostics = run_rules(&index, settings, changes);
+    diagnostics.extend(index.failure_diagnostics());
+    for (path, message) in &discovered.errors {
+        diagnostics.push(
+            Diagnostic::new(
+                &SkippedFile::META,
+                path.clone(),
+                format!("could not be read during the walk: {message}"),
+            )
+            .severity(Severity::Warning)
+            .note("guardrail did not check what it could not read")
+            .help("fix the permissions, or exclude the path with `exclude` in guardrail.toml"),
+        );
+    }
+
+    let collected = collect(diagnostics, &index, settings);
+    let mut summary = Summary {
+        files_scanned: index.len(),
+        skipped: index.skipped_count() + discovered.symlinks + discovered.errors.len(),
+        suppressed: collected.suppressed,
+        ..Summary::default()
+    };
+    for d in &collected.diagnostics {
+        summary.count(d.severity);
+    }
+    let mut notes = Vec::new();
+    // Only worth saying where there is something for them to compare.
+    let git_rules = settings.rules.iter().any(|r| r.meta().git_aware)
+        && index.of_kind(FileKind::DjangoMigration).next().is_some();
+    match changes {
+        Some(c) if git_rules => notes.push(format!("compared with {}", c.describe())),
+        None if git_rules => notes.push(
+            "git-aware rules (deleted or edited migrations) did not run: pass --base REF or --staged"
+                .to_string(),
+        ),
+        _ => {}
+    }
+    Ok(Report {
+        prefix: display_prefix(target, &root, is_dir),
+        diagnostics: collected.diagnostics,
+        sources: collected.sources,
+        summary,
+        notes,
+    })
+}
+
+/// Runs every enabled rule over an index: file rules per file in parallel, then
+/// project rules in parallel.
+pub fn run_rules(
+    index: &Index,
+    settings: &Settings,
+    changes: Option<&dyn ChangeSet>,
+) -> Vec<Diagnostic> {
+    let kinds: BTreeSet<FileKind> = settings
+        .rules
+        .iter()
+        .flat_map(|r| r.meta().kinds.iter().copied())
+        .collect();
+    let mut out: Vec<Diagnostic> = index
+        .files()
+        .par_iter()
+        .filter(|f| kinds.contains(&f.kind))
+        .flat_map_iter(|file| {
+            let mut found = Vec::new();
+            let ctx = FileContext {
+                file,
+                index,
+                settings,
+                changes,
+            };
+            for rule in &settings.rules {
+                if rule.meta().kinds.contains(&file.kind) {
+                    rule.check_file(&ctx, &mut found);
+                }
+            }
+            found
+        })
+        .collect();
+    let project: Vec<Diagnostic> = settings
+        .rules
+        .par_iter()
+        .flat_map_iter(|rule| {
+            let mut found = Vec::new();
+            let ctx = ProjectContext {
+                index,
+                settings,
+                changes,
+            };
+            rule.check_project(&ctx, &mut found);
+            found
+        })
+        .collect();
+    out.extend(project);
+    out
+}
+
+fn display_prefix(target: &Path, root: &Path, is_dir: bool) -> String {
+    let base = if is_dir { target } else { root };
+    let text = base.to_string_lossy().replace('\\', "/");
+    let mut text = text.as_str();
+    while let Some(rest) = text.strip_prefix("./") {
+        text = rest;
+    }
+    let text = text.trim_end_matches('/');
+    if text == "." {
+        String::new()
+    } else {
+        text.to_string()
+    }
+}

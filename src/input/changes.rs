@@ -1,0 +1,444 @@
+//! Git is input data: a [`ChangeSet`] says what changed against a base and gives the
+//! base version of a file. Rules see git only through it; they never run git.
+//!
+//! The real one drives the `git` CLI (`rev-parse`, `merge-base`, `diff --name-status
+//! -z -M`, `show REV:PATH`) rather than gix or git2: same answers on every case measured
+//! here (shallow clones included), no build cost, and the user's own git configuration
+//! and credentials are what CI already uses. A fixture folder simulates history with a
+//! `.guardrail-base.toml` file read by [`FixtureChangeSet`].
+
+use crate::core::error::ToolError;
+use crate::core::source::RelPath;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    Added,
+    Deleted,
+    Modified,
+    /// Renamed (or moved) from the given base path.
+    Renamed {
+        from: RelPath,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The current path; for `Deleted`, the path the file had.
+    pub path: RelPath,
+    pub kind: ChangeKind,
+}
+
+/// What changed between a base and the tree being checked, relative to the scan root.
+pub trait ChangeSet: Send + Sync + Debug {
+    /// E.g. "merge base of origin/main (1a2b3c4)".
+    fn describe(&self) -> String;
+    fn changes(&self) -> &[Change];
+    /// A revision that `git checkout REV -- PATH` restores files from.
+    fn restore_ref(&self) -> String;
+    /// The file's text at the base, if it existed there and is UTF-8.
+    fn base_text(&self, path: &RelPath) -> Option<String>;
+
+    /// Paths that exist at the base and were deleted, or renamed away.
+    fn removed(&self) -> Vec<(&RelPath, Option<&RelPath>)> {
+        self.changes()
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ChangeKind::Deleted => Some((&c.path, None)),
+                ChangeKind::Renamed { from } => Some((from, Some(&c.path))),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn was_added(&self, path: &RelPath) -> bool {
+        self.changes().iter().any(|c| {
+            &c.path == path && matches!(c.kind, ChangeKind::Added | ChangeKind::Renamed { .. })
+        })
+    }
+}
+
+/// How to pick the base.
+#[derive(Clone, Debug)]
+pub enum BaseSpec {
+    /// Pull requests: the merge base of HEAD and REF, against the working tree.
+    Ref(String),
+    /// Pre-commit: HEAD, against the index.
+    Staged,
+}
+
+#[derive(Debug)]
+pub struct GitChangeSet {
+    root: PathBuf,
+    /// The revision base texts are read from.
+    rev: String,
+    label: String,
+    changes: Vec<Change>,
+}
+
+fn git(root: &Path, args: &[&str]) -> Result<std::process::Output, ToolError> {
+    Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .output()
+        .map_err(|e| ToolError::Git {
+            message: format!("could not run git: {e}"),
+            help: "install git, or run without --base/--staged".into(),
+        })
+}
+
+fn stdout_line(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+impl GitChangeSet {
+    pub fn open(root: &Path, spec: &BaseSpec) -> Result<Self, ToolError> {
+        let top = git(root, &["rev-parse", "--show-toplevel"])?;
+        if !top.status.success() {
+            return Err(ToolError::Git {
+                message: format!("`{}` is not inside a git repository", root.display()),
+                help: "--base and --staged compare with git history; run guardrail inside the checkout".into(),
+            });
+        }
+        match spec {
+            BaseSpec::Staged => {
+                let head = git(root, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])?;
+                if !head.status.success() {
+                    // No commit yet: everything staged is new, nothing can be deleted.
+                    return Ok(Self {
+                        root: root.to_path_buf(),
+                        rev: String::new(),
+                        label: "HEAD (no commits yet)".into(),
+                        changes: Vec::new(),
+                    });
+                }
+                let rev = stdout_line(&head);
+                let diff = git(
+                    root,
+                    &[
+                        "diff",
+                        "--cached",
+                        "--name-status",
+                        "-z",
+                        "-M",
+                        "--relative",
+                        "--no-ext-diff",
+                        &rev,
+                    ],
+                )?;
+                Self::finish(root, rev, "HEAD (staged changes)".into(), &diff)
+            }
+            BaseSpec::Ref(reference) => {
+                let spec = format!("{reference}^{{commit}}");
+                let verified = git(root, &["rev-parse", "--verify", "--quiet", &spec])?;
+                if !verified.status.success() {
+                    return Err(ToolError::Git {
+                        message: format!("base `{reference}` is not a commit in this repository"),
+                        help: format!(
+                            "fetch it first: `git fetch --depth=1 origin {}`; in GitHub Actions, \
+                             or check out with `fetch-depth: 0`",
+                            reference.trim_start_matches("origin/")
+                        ),
+                    });
+                }
+                let base = stdout_line(&verified);
+                let mb = git(root, &["merge-base", "HEAD", &base])?;
+                let mut merge_base = stdout_line(&mb);
+                if !mb.status.success() || merge_base.is_empty() {
+                    // A shallow PR checkout (GitHub's refs/pull/N/merge at depth 1, base
+                    // fetched at depth 1): the graft hides HEAD's parents from merge-base,
+                    // but the commit object still names them. When the base is one of
+                    // them, it is the merge base.
+                    if raw_parents(root, "HEAD")?.contains(&base) {
+                        merge_base = base.clone();
+                    }
+                }
+                if merge_base.is_empty() {
+                    let shallow = git(root, &["rev-parse", "--is-shallow-repository"])
+                        .map(|o| stdout_line(&o) == "true")
+                        .unwrap_or(false);
+                    let help = if shallow {
+                        format!(
+                            "this is a shallow clone, so git cannot see where HEAD and `{reference}` \
+                             meet; deepen it (`git fetch --deepen=200 origin {r}` or `git fetch \
+                             --unshallow`), or check out with `fetch-depth: 0` in actions/checkout",
+                            r = reference.trim_start_matches("origin/")
+                        )
+                    } else {
+                        format!(
+                            "HEAD and `{reference}` share no history; pass the branch this one was made from"
+                        )
+                    };
+                    return Err(ToolError::Git {
+                        message: format!("no merge base between HEAD and `{reference}`"),
+                        help,
+                    });
+                }
+                let diff = git(
+                    root,
+                    &[
+                        "diff",
+                        "--name-status",
+                        "-z",
+                        "-M",
+                        "--relative",
+                        "--no-ext-diff",
+                        &merge_base,
+                    ],
+                )?;
+                let short: String = merge_base.chars().take(10).collect();
+                Self::finish(
+                    root,
+                    merge_base,
+                    format!("merge base of {reference} ({short})"),
+                    &diff,
+                )
+            }
+        }
+    }
+
+    fn finish(
+        root: &Path,
+        rev: String,
+        label: String,
+        diff: &std::process::Output,
+    ) -> Result<Self, ToolError> {
+        if !diff.status.success() {
+            return Err(ToolError::Git {
+                message: format!(
+                    "git diff failed: {}",
+                    String::from_utf8_lossy(&diff.stderr).trim()
+                ),
+                help: "check that the base commit is present (`git fetch`)".into(),
+            });
+        }
+        Ok(Self {
+            root: root.to_path_buf(),
+            rev,
+            label,
+            changes: parse_name_status(&diff.stdout),
+        })
+    }
+}
+
+/// The parents a commit object records, whatever a shallow graft says.
+fn raw_parents(root: &Path, rev: &str) -> Result<Vec<String>, ToolError> {
+    let out = git(root, &["cat-file", "commit", rev])?;
+    if !out.status.success() {
+        return Ok(Vec::new());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.strip_prefix("parent "))
+        .map(str::to_string)
+        .collect())
+}
+
+/// Parses `git diff --name-status -z`: `STATUS\0PATH\0` or `RNNN\0OLD\0NEW\0`.
+pub fn parse_name_status(out: &[u8]) -> Vec<Change> {
+    let mut fields = out
+        .split(|b| *b == 0)
+        .map(|f| String::from_utf8_lossy(f).into_owned());
+    let mut changes = Vec::new();
+    while let Some(status) = fields.next() {
+        if status.is_empty() {
+            continue;
+        }
+        let Some(path) = fields.next().filter(|p| !p.is_empty()) else {
+            break;
+        };
+        let kind = match status.chars().next() {
+            Some('A') => ChangeKind::Added,
+            Some('D') => ChangeKind::Deleted,
+            Some('R') | Some('C') => {
+                let Some(new) = fields.next().filter(|p| !p.is_empty()) else {
+                    break;
+                };
+                let from = RelPath::new(path);
+                if status.starts_with('C') {
+                    changes.push(Change {
+                        path: RelPath::new(new),
+                        kind: ChangeKind::Added,
+                    });
+                } else {
+                    changes.push(Change {
+                        path: RelPath::new(new),
+                        kind: ChangeKind::Renamed { from },
+                    });
+                }
+                continue;
+            }
+            _ => ChangeKind::Modified,
+        };
+        changes.push(Change {
+            path: RelPath::new(path),
+            kind,
+        });
+    }
+    changes.sort_by(|a, b| a.path.cmp(&b.path));
+    changes
+}
+
+impl ChangeSet for GitChangeSet {
+    fn describe(&self) -> String {
+        self.label.clone()
+    }
+
+    fn restore_ref(&self) -> String {
+        self.rev.chars().take(12).collect()
+    }
+
+    fn changes(&self) -> &[Change] {
+        &self.changes
+    }
+
+    fn base_text(&self, path: &RelPath) -> Option<String> {
+        if self.rev.is_empty() {
+            return None;
+        }
+        let spec = format!("{}:./{}", self.rev, path);
+        let out = git(&self.root, &["show", &spec]).ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        String::from_utf8(out.stdout).ok()
+    }
+}
+
+/// Simulated history for fixtures: `.guardrail-base.toml` beside the fixture tree.
+#[derive(Debug)]
+pub struct FixtureChangeSet {
+    label: String,
+    changes: Vec<Change>,
+    base: BTreeMap<RelPath, String>,
+}
+
+pub const FIXTURE_FILE: &str = ".guardrail-base.toml";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixtureFile {
+    base: String,
+    #[serde(default)]
+    file: Vec<FixtureEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixtureEntry {
+    path: String,
+    status: String,
+    from: Option<String>,
+    base_text: Option<String>,
+}
+
+impl FixtureChangeSet {
+    pub fn load(path: &Path) -> Result<Self, ToolError> {
+        let display = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ToolError::Io {
+            path: display.clone(),
+            source,
+        })?;
+        let file: FixtureFile = toml::from_str(&text).map_err(|e| {
+            ToolError::config(
+                &display,
+                &text,
+                e.span(),
+                e.message().to_string(),
+                "here",
+                None,
+            )
+        })?;
+        let mut changes = Vec::new();
+        let mut base = BTreeMap::new();
+        for entry in file.file {
+            let path = RelPath::new(entry.path);
+            let kind = match entry.status.as_str() {
+                "added" => ChangeKind::Added,
+                "deleted" => ChangeKind::Deleted,
+                "modified" => ChangeKind::Modified,
+                "renamed" => ChangeKind::Renamed {
+                    from: RelPath::new(entry.from.clone().unwrap_or_default()),
+                },
+                other => {
+                    return Err(ToolError::Usage(format!(
+                        "{display}: unknown status `{other}` (added, deleted, modified, renamed)"
+                    )));
+                }
+            };
+            if let Some(text) = entry.base_text {
+                let key = match &kind {
+                    ChangeKind::Renamed { from } => from.clone(),
+                    _ => path.clone(),
+                };
+                base.insert(key, text);
+            }
+            changes.push(Change { path, kind });
+        }
+        changes.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(Self {
+            label: file.base,
+            changes,
+            base,
+        })
+    }
+}
+
+impl ChangeSet for FixtureChangeSet {
+    fn describe(&self) -> String {
+        self.label.clone()
+    }
+
+    fn restore_ref(&self) -> String {
+        self.label.clone()
+    }
+
+    fn changes(&self) -> &[Change] {
+        &self.changes
+    }
+
+    fn base_text(&self, path: &RelPath) -> Option<String> {
+        self.base.get(path).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_name_status_z() {
+        let out = b"D\0a/migrations/0001_initial.py\0M\0b.py\0R097\0old.py\0new.py\0A\0c.py\0C100\0x.py\0y.py\0";
+        let changes = parse_name_status(out);
+        assert_eq!(changes.len(), 5);
+        assert_eq!(
+            changes[0],
+            Change {
+                path: RelPath::new("a/migrations/0001_initial.py"),
+                kind: ChangeKind::Deleted
+            }
+        );
+        assert!(changes.iter().any(|c| c.path.as_str() == "new.py"
+            && c.kind
+                == ChangeKind::Renamed {
+                    from: RelPath::new("old.py")
+                }));
+        assert!(
+            changes
+                .iter()
+                .any(|c| c.path.as_str() == "y.py" && c.kind == ChangeKind::Added)
+        );
+        assert!(parse_name_status(b"").is_empty());
+        assert_eq!(
+            parse_name_status(b"R100\0only-one\0").len(),
+            0,
+            "truncated input does not panic"
+        );
+    }
+}

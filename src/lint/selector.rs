@@ -1,0 +1,94 @@
+//! Rule selectors, shared by `select`, `ignore`, severity overrides, per-path ignores and
+//! inline suppressions: a code (`GR501`), a code prefix (`GR5`), a slug
+//! (`compose/obsolete-version-key`), a family (`compose`) or `ALL`.
+
+use crate::lint::rule::RuleMeta;
+use crate::rules;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Selector {
+    All,
+    CodePrefix(String),
+    Slug(String),
+    Family(String),
+}
+
+impl Selector {
+    /// Parses a selector and checks that it names at least one known rule.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        let selector = if t.eq_ignore_ascii_case("all") {
+            Selector::All
+        } else if t.len() > 2
+            && t.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("GR"))
+            && t.get(2..)
+                .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()))
+        {
+            Selector::CodePrefix(t.to_ascii_uppercase())
+        } else if t.contains('/') {
+            Selector::Slug(t.to_string())
+        } else {
+            Selector::Family(t.to_string())
+        };
+        if rules::all().iter().any(|r| selector.matches(r.meta())) {
+            Ok(selector)
+        } else {
+            Err(format!(
+                "unknown rule selector `{t}`: expected a code (GR501), a code prefix (GR5), \
+                 a slug (compose/obsolete-version-key), a family (compose) or ALL; \
+                 `guardrail rules` lists them"
+            ))
+        }
+    }
+
+    /// How narrowly the selector names rules; the most specific one wins where
+    /// several apply.
+    pub fn specificity(&self) -> usize {
+        match self {
+            Selector::All => 0,
+            Selector::Family(_) => 1,
+            Selector::CodePrefix(p) => 1 + p.len(),
+            Selector::Slug(_) => 100,
+        }
+    }
+
+    pub fn matches(&self, rule: &RuleMeta) -> bool {
+        match self {
+            Selector::All => true,
+            Selector::CodePrefix(p) => rule.code.starts_with(p.as_str()),
+            Selector::Slug(s) => rule.slug == s,
+            Selector::Family(f) => rule.family() == f,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::compose::obsolete_version_key::ObsoleteVersionKey;
+
+    #[test]
+    fn parses_every_form() {
+        let m = &ObsoleteVersionKey::META;
+        for s in [
+            "GR501",
+            "gr501",
+            "GR5",
+            "compose/obsolete-version-key",
+            "compose",
+            "ALL",
+        ] {
+            let sel = Selector::parse(s).unwrap();
+            assert!(sel.matches(m), "{s}");
+        }
+        assert!(!Selector::parse("guardrail").unwrap().matches(m));
+    }
+
+    #[test]
+    fn rejects_unknown() {
+        assert!(Selector::parse("GR999").is_err());
+        assert!(Selector::parse("compose/nope").is_err());
+        assert!(Selector::parse("nope").is_err());
+        assert!(Selector::parse("").is_err());
+    }
+}

@@ -1,0 +1,231 @@
+//! Compose rules (GR5xx), on Compose files parsed with positions (anchors and merge
+//! keys resolved by `crate::syntax::yaml`).
+
+use crate::core::source::{RelPath, Span};
+use crate::index::Index;
+use crate::syntax::yaml::{YamlNode, YamlValue};
+
+pub struct Service<'a> {
+    pub name: String,
+    pub name_span: Span,
+    pub node: &'a YamlNode,
+}
+
+impl Service<'_> {
+    pub fn image(&self) -> Option<&str> {
+        self.node.get("image").and_then(YamlNode::as_str)
+    }
+
+    /// The image's repository name without registry, tag or digest (`postgres`).
+    pub fn image_name(&self) -> Option<String> {
+        let image = self.image()?;
+        let no_digest = image.split('@').next().unwrap_or(image);
+        let last = no_digest.rsplit('/').next().unwrap_or(no_digest);
+        Some(last.split(':').next().unwrap_or(last).to_ascii_lowercase())
+    }
+
+    /// `environment:` as (key, value, key span, value span); map or list form.
+    pub fn environment(&self) -> Vec<(String, Option<String>, Span, Span)> {
+        let Some(env) = self.node.get("environment") else {
+            return Vec::new();
+        };
+        match &env.value {
+            YamlValue::Map(entries) => entries
+                .iter()
+                .filter_map(|(k, v)| {
+                    Some((k.as_scalar_text()?, v.as_scalar_text(), k.span, v.span))
+                })
+                .collect(),
+            YamlValue::Seq(items) => items
+                .iter()
+                .filter_map(|i| {
+                    let text = i.as_str()?;
+                    let (k, v) = text
+                        .split_once('=')
+                        .map_or((text, None), |(k, v)| (k, Some(v.to_string())));
+                    Some((k.to_string(), v, i.span, i.span))
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// `depends_on:` as (service, condition, span of the entry).
+    pub fn depends_on(&self) -> Vec<(String, Option<String>, Span)> {
+        let Some(deps) = self.node.get("depends_on") else {
+            return Vec::new();
+        };
+        match &deps.value {
+            YamlValue::Seq(items) => items
+                .iter()
+                .filter_map(|i| Some((i.as_str()?.to_string(), None, i.span)))
+                .collect(),
+            YamlValue::Map(entries) => entries
+                .iter()
+                .filter_map(|(k, v)| {
+                    let cond = v
+                        .get("condition")
+                        .and_then(YamlNode::as_str)
+                        .map(str::to_string);
+                    Some((k.as_scalar_text()?, cond, k.span))
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether the Compose file gives it a health check (not disabled).
+    pub fn compose_healthcheck(&self) -> Option<bool> {
+        let hc = self.node.get("healthcheck")?;
+        let disabled = hc
+            .get("disable")
+            .is_some_and(|d| matches!(d.value, YamlValue::Bool(true)))
+            || hc
+                .get("test")
+                .and_then(|t| t.as_seq())
+                .and_then(|s| s.first())
+                .and_then(YamlNode::as_str)
+                == Some("NONE");
+        Some(!disabled)
+    }
+}
+
+pub fn services(doc: &YamlNode) -> Vec<Service<'_>> {
+    doc.get("services")
+        .and_then(YamlNode::as_map)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|(k, v)| {
+                    Some(Service {
+                        name: k.as_scalar_text()?,
+                        name_span: k.span,
+                        node: v,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A `depends_on` entry, with the service it names (entries naming a service defined
+/// in another file are left out).
+pub struct Dependency<'s, 'a> {
+    pub from: &'s Service<'a>,
+    pub to: &'s Service<'a>,
+    pub condition: Option<String>,
+    /// The entry in `from`'s `depends_on`.
+    pub span: Span,
+}
+
+pub fn dependencies<'s, 'a>(all: &'s [Service<'a>]) -> Vec<Dependency<'s, 'a>> {
+    let mut out = Vec::new();
+    for from in all {
+        for (name, condition, span) in from.depends_on() {
+            if let Some(to) = all.iter().find(|t| t.name == name) {
+                out.push(Dependency {
+                    from,
+                    to,
+                    condition,
+                    span,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Databases and brokers: what a service waits for.
+pub const DATASTORES: &[&str] = &[
+    "postgres",
+    "postgis",
+    "timescaledb",
+    "mysql",
+    "mariadb",
+    "percona",
+    "mongo",
+    "redis",
+    "valkey",
+    "keydb",
+    "rabbitmq",
+    "memcached",
+    "elasticsearch",
+    "opensearch",
+    "kafka",
+    "zookeeper",
+    "nats",
+    "minio",
+    "clickhouse-server",
+];
+
+/// Official images known to define no HEALTHCHECK of their own.
+pub const NO_IMAGE_HEALTHCHECK: &[&str] = &[
+    "postgres",
+    "postgis",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "redis",
+    "valkey",
+    "rabbitmq",
+    "memcached",
+    "nginx",
+    "python",
+    "node",
+];
+
+pub fn is_datastore(name: &str) -> bool {
+    DATASTORES
+        .iter()
+        .any(|d| name == *d || name.starts_with(&format!("{d}-")))
+}
+
+/// Whether the service's in-repo Dockerfile has a HEALTHCHECK (None: not built here).
+pub fn dockerfile_healthcheck(
+    index: &Index,
+    compose: &RelPath,
+    service: &Service<'_>,
+) -> Option<bool> {
+    let build = service.node.get("build")?;
+    let (context, file) = match build.as_str() {
+        Some(c) => (c.to_string(), "Dockerfile".to_string()),
+        None => (
+            build
+                .get("context")
+                .and_then(YamlNode::as_str)
+                .unwrap_or(".")
+                .to_string(),
+            build
+                .get("dockerfile")
+                .and_then(YamlNode::as_str)
+                .unwrap_or("Dockerfile")
+                .to_string(),
+        ),
+    };
+    let base = compose.parent();
+    let path = crate::model::docker::build::normalize(&format!("{base}/{context}/{file}"));
+    let df = index.get(&path)?.dockerfile()?;
+    let target = build.get("target").and_then(YamlNode::as_str);
+    let stage = match target {
+        Some(t) => df.stage_named(t)?,
+        None => df.stages.len().checked_sub(1)?,
+    };
+    let stage = df.stages.get(stage)?;
+    Some(
+        stage
+            .instructions
+            .iter()
+            .filter_map(|i| df.instructions.get(*i))
+            .any(|i| i.keyword == "HEALTHCHECK" && !i.text().trim().eq_ignore_ascii_case("none")),
+    )
+}
+
+/// Development overrides, where defaults are a warning rather than an error.
+pub fn is_dev_file(path: &RelPath) -> bool {
+    let name = path.file_name().to_ascii_lowercase();
+    [
+        "override", "dev", "local", "test", "ci", "example", "sample",
+    ]
+    .iter()
+    .any(|w| name.split(['.', '-', '_']).any(|part| part == *w))
+}

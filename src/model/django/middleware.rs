@@ -1,0 +1,539 @@
+//! The middleware role table (`rules/middleware.toml`, compiled in, extended by
+//! guardrail.toml) and the order-constraint check over an evaluated list.
+
+use crate::lint::diagnostic::Severity;
+use serde::Deserialize;
+
+pub const BUILTIN_TABLE: &str = include_str!("../../../rules/middleware.toml");
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+    pub severity: Severity,
+    pub risk: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownClass {
+    pub class: String,
+    pub role: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OrderRule {
+    pub id: String,
+    #[serde(default)]
+    pub before: Vec<String>,
+    #[serde(default)]
+    pub after: Vec<String>,
+    pub first: Option<String>,
+    pub last: Option<String>,
+    #[serde(default)]
+    pub except: Vec<String>,
+    pub severity: Severity,
+    pub reason: String,
+    #[serde(default)]
+    pub should_match: Vec<Vec<String>>,
+    #[serde(default)]
+    pub should_not_match: Vec<Vec<String>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    pub role: String,
+    #[serde(default)]
+    pub calls: Vec<String>,
+    #[serde(default)]
+    pub assigns: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleTable {
+    #[serde(default)]
+    pub role: Vec<Role>,
+    #[serde(default)]
+    pub class: Vec<KnownClass>,
+    #[serde(default)]
+    pub order: Vec<OrderRule>,
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
+    /// Rust middleware by type or function name (`CorsLayer`, `Logger`).
+    #[serde(default, rename = "rust-layer")]
+    pub rust_layer: Vec<RustLayer>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RustLayer {
+    pub name: String,
+    pub role: String,
+}
+
+impl RoleTable {
+    /// The built-in table. It is part of the binary and checked by tests; a parse failure
+    /// is a build defect and yields an empty table rather than a panic.
+    pub fn builtin() -> Self {
+        toml::from_str(BUILTIN_TABLE).unwrap_or_default()
+    }
+
+    /// The role of a Rust layer, by its type or function name.
+    pub fn rust_role(&self, name: &str) -> Option<&str> {
+        self.rust_layer
+            .iter()
+            .rev()
+            .find(|l| l.name == name)
+            .map(|l| l.role.as_str())
+    }
+
+    pub fn role(&self, id: &str) -> Option<&Role> {
+        self.role.iter().find(|r| r.id == id)
+    }
+
+    /// The role of a dotted class path: an exact match, or the same class name in the
+    /// same top-level package (re-exports: `django_tenants.middleware.TenantMainMiddleware`).
+    pub fn role_of(&self, path: &str) -> Option<&str> {
+        if let Some(k) = self.class.iter().rev().find(|k| k.class == path) {
+            return Some(&k.role);
+        }
+        let (top, name) = (first(path), last(path));
+        self.class
+            .iter()
+            .rev()
+            .find(|k| first(&k.class) == top && last(&k.class) == name && path.contains('.'))
+            .map(|k| k.role.as_str())
+    }
+}
+
+fn first(path: &str) -> &str {
+    path.split('.').next().unwrap_or(path)
+}
+
+fn last(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+/// A broken constraint: `early` is before `late` in the list but must not be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderViolation {
+    pub early: usize,
+    pub late: usize,
+}
+
+/// The first violation of `rule` in a list given each item's role, considering only
+/// pairs `compatible(i, j)` (entries that can both be in effect).
+pub fn violation(
+    rule: &OrderRule,
+    roles: &[Option<&str>],
+    compatible: &dyn Fn(usize, usize) -> bool,
+) -> Option<OrderViolation> {
+    let has = |i: usize, set: &[String]| {
+        roles
+            .get(i)
+            .copied()
+            .flatten()
+            .is_some_and(|r| set.iter().any(|s| s == r))
+    };
+    let is = |i: usize, role: &str| roles.get(i).copied().flatten() == Some(role);
+    let n = roles.len();
+    if let Some(first) = &rule.first {
+        for late in (0..n).filter(|&j| is(j, first)) {
+            if let Some(early) =
+                (0..late).find(|&i| compatible(i, late) && !is(i, first) && !has(i, &rule.except))
+            {
+                return Some(OrderViolation { early, late });
+            }
+        }
+    }
+    if let Some(last) = &rule.last {
+        for early in (0..n).filter(|&i| is(i, last)) {
+            if let Some(late) = (early + 1..n)
+                .find(|&j| compatible(early, j) && !is(j, last) && !has(j, &rule.except))
+            {
+                return Some(OrderViolation { early, late });
+            }
+        }
+    }
+    if !rule.before.is_empty() && !rule.after.is_empty() {
+        for early in 0..n {
+            if !has(early, &rule.after) {
+                continue;
+            }
+            if let Some(late) =
+                (early + 1..n).find(|&j| compatible(early, j) && has(j, &rule.before))
+            {
+                return Some(OrderViolation { early, late });
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_table_is_consistent_and_its_examples_hold() {
+        let table = RoleTable::builtin();
+        assert!(table.role.len() >= 10 && table.class.len() >= 20 && table.order.len() >= 8);
+        for k in &table.class {
+            assert!(
+                table.role(&k.role).is_some(),
+                "class {} has unknown role {}",
+                k.class,
+                k.role
+            );
+        }
+        for e in &table.evidence {
+            assert!(
+                table.role(&e.role).is_some(),
+                "evidence for unknown role {}",
+                e.role
+            );
+        }
+        let always = |_: usize, _: usize| true;
+        let mut ids = std::collections::BTreeSet::new();
+        for rule in &table.order {
+            assert!(
+                ids.insert(rule.id.clone()),
+                "duplicate order id {}",
+                rule.id
+            );
+            for r in rule
+                .before
+                .iter()
+                .chain(&rule.after)
+                .chain(&rule.except)
+                .chain(&rule.first)
+                .chain(&rule.last)
+            {
+                assert!(table.role(r).is_some(), "{}: unknown role {r}", rule.id);
+            }
+            assert!(
+                !rule.should_match.is_empty() && !rule.should_not_match.is_empty(),
+                "{}: examples",
+                rule.id
+            );
+            for list in &rule.should_match {
+                let roles: Vec<Option<&str>> = list.iter().map(|c| table.role_of(c)).collect();
+                assert!(
+                    violation(rule, &roles, &always).is_some(),
+                    "{} should match {list:?}",
+                    rule.id
+                );
+            }
+            for list in &rule.should_not_match {
+                let roles: Vec<Option<&str>> = list.iter().map(|c| table.role_of(c)).collect();
+                assert!(
+                    violation(rule, &roles, &always).is_none(),
+                    "{} should not match {list:?}",
+                    rule.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn roles_match_re_exports() {
+        let table = RoleTable::builtin();
+        assert_eq!(
+            table.role_of("django_tenants.middleware.TenantMainMiddleware"),
+            Some("tenant-resolution")
+        );
+        assert_eq!(
+            table.role_of("corsheaders.middleware.CorsMiddleware"),
+            Some("cors")
+        );
+        assert_eq!(table.role_of("apps.core.middleware.CorsMiddleware"), None);
+        assert_eq!(table.role_of("CorsMiddleware"), None);
+    }
+
+    #[test]
+    fn incompatible_pairs_are_not_violations() {
+        let table = RoleTable::builtin();
+        let rule = table
+            .order
+            .iter()
+            .find(|r| r.id == "session-before-authentication")
+            .unwrap();
+        let roles = [Some("authentication"), Some("session")];
+        assert!(violation(rule, &roles, &|_, _| false).is_none());
+    }
+}
+
+use crate::core::source::{RelPath, Span};
+use crate::index::Index;
+use crate::syntax::python::{PyClass, PyModule, PyNode, PyStmt, PyValue};
+
+/// Why a middleware has its role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoleSource {
+    /// Listed in the role table.
+    Known,
+    /// A project class that subclasses a known one.
+    Subclass {
+        base: String,
+        path: RelPath,
+        span: Span,
+    },
+    /// A project class whose code does the job (e.g. calls `connection.set_schema`).
+    Evidence {
+        what: String,
+        path: RelPath,
+        span: Span,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedRole {
+    pub role: String,
+    pub source: RoleSource,
+}
+
+/// The role of the middleware named `class_path`: from the table, or by reading the
+/// project's own class (its bases through imports, then its code).
+pub fn resolve_role(index: &Index, table: &RoleTable, class_path: &str) -> Option<ResolvedRole> {
+    resolve(index, table, class_path, 0)
+}
+
+fn resolve(
+    index: &Index,
+    table: &RoleTable,
+    class_path: &str,
+    depth: usize,
+) -> Option<ResolvedRole> {
+    if let Some(role) = table.role_of(class_path) {
+        return Some(ResolvedRole {
+            role: role.to_string(),
+            source: RoleSource::Known,
+        });
+    }
+    if depth > 4 {
+        return None;
+    }
+    let (module_path, name) = class_path.rsplit_once('.')?;
+    let file = find_module(index, module_path)?;
+    let module = index.get(&file)?.python()?;
+    let Some(class) = module.classes().find(|c| c.name == name) else {
+        // Re-exported: `from .tenant import TenantRoutingMiddleware` in a package.
+        let target = imported_name(module, &file, name)?;
+        return resolve(index, table, &target, depth + 1);
+    };
+    let path = RelPath::new(file.clone());
+    for base in &class.bases {
+        let Some(base_name) = base.as_ref_name() else {
+            continue;
+        };
+        let full = match imported_name(
+            module,
+            &file,
+            base_name.split('.').next().unwrap_or(base_name),
+        ) {
+            Some(imported) => match base_name.split_once('.') {
+                Some((_, rest)) => format!("{imported}.{rest}"),
+                None => imported,
+            },
+            None if module.classes().any(|c| c.name == base_name) => {
+                format!("{module_path}.{base_name}")
+            }
+            None => base_name.to_string(),
+        };
+        if let Some(found) = resolve(index, table, &full, depth + 1) {
+            return Some(ResolvedRole {
+                role: found.role,
+                source: match found.source {
+                    RoleSource::Known => RoleSource::Subclass {
+                        base: full,
+                        path: path.clone(),
+                        span: base.span,
+                    },
+                    other => other,
+                },
+            });
+        }
+    }
+    evidence(table, class, &path)
+}
+
+/// The file of a dotted module path (`apps.core.middleware`), anywhere in the tree.
+fn find_module(index: &Index, module: &str) -> Option<String> {
+    let stem = module.replace('.', "/");
+    let candidates = [format!("{stem}.py"), format!("{stem}/__init__.py")];
+    index
+        .files()
+        .iter()
+        .map(|f| f.path.as_str())
+        .find(|p| {
+            candidates
+                .iter()
+                .any(|c| p == c || p.ends_with(&format!("/{c}")))
+        })
+        .map(str::to_string)
+}
+
+/// The dotted path a name was imported from in `module` (module-level imports).
+fn imported_name(module: &PyModule, file: &str, name: &str) -> Option<String> {
+    let package = {
+        let dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+        dir.replace('/', ".")
+    };
+    for stmt in &module.body {
+        match stmt {
+            PyStmt::ImportFrom {
+                module: from,
+                level,
+                names,
+                ..
+            } => {
+                for n in names {
+                    if n.alias.as_deref().unwrap_or(&n.name) != name {
+                        continue;
+                    }
+                    let base = if *level == 0 {
+                        from.clone().unwrap_or_default()
+                    } else {
+                        let mut parts: Vec<&str> =
+                            package.split('.').filter(|p| !p.is_empty()).collect();
+                        for _ in 1..*level {
+                            parts.pop();
+                        }
+                        let mut b = parts.join(".");
+                        if let Some(f) = from {
+                            if !b.is_empty() {
+                                b.push('.');
+                            }
+                            b.push_str(f);
+                        }
+                        b
+                    };
+                    return Some(if base.is_empty() {
+                        n.name.clone()
+                    } else {
+                        format!("{base}.{}", n.name)
+                    });
+                }
+            }
+            PyStmt::Import { names, .. } => {
+                for n in names {
+                    if n.alias.as_deref() == Some(name) || (n.alias.is_none() && n.name == name) {
+                        return Some(n.name.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn evidence(table: &RoleTable, class: &PyClass, path: &RelPath) -> Option<ResolvedRole> {
+    fn calls_in<'a>(node: &'a PyNode, out: &mut Vec<(&'a str, Span)>) {
+        match &node.value {
+            PyValue::Call { func, args, kwargs } => {
+                out.push((func.as_str(), node.span));
+                for a in args {
+                    calls_in(a, out);
+                }
+                for (_, v) in kwargs {
+                    calls_in(v, out);
+                }
+            }
+            PyValue::List(v) | PyValue::Tuple(v) | PyValue::Set(v) => {
+                v.iter().for_each(|n| calls_in(n, out))
+            }
+            PyValue::Add(a, b) => {
+                calls_in(a, out);
+                calls_in(b, out);
+            }
+            _ => {}
+        }
+    }
+    let mut stmts: Vec<(&PyStmt, Span)> = Vec::new();
+    crate::syntax::python::walk_stmts(&class.body, true, &mut |s| match s {
+        PyStmt::Expr { span, .. } | PyStmt::Assign { span, .. } => stmts.push((s, *span)),
+        _ => {}
+    });
+    // Calls first (the strongest evidence), then assignments.
+    for ev in &table.evidence {
+        for (stmt, _) in &stmts {
+            let (PyStmt::Expr { value, .. } | PyStmt::Assign { value, .. }) = stmt else {
+                continue;
+            };
+            let mut calls = Vec::new();
+            calls_in(value, &mut calls);
+            if let Some((func, call_span)) = calls.iter().find(|(f, _)| {
+                ev.calls
+                    .iter()
+                    .any(|c| *f == c || f.ends_with(&format!(".{c}")))
+            }) {
+                return Some(ResolvedRole {
+                    role: ev.role.clone(),
+                    source: RoleSource::Evidence {
+                        what: format!("calls `{func}`"),
+                        path: path.clone(),
+                        span: *call_span,
+                    },
+                });
+            }
+        }
+        for (stmt, span) in &stmts {
+            if let PyStmt::Assign { targets, .. } = stmt
+                && let Some(t) = targets.iter().find(|t| ev.assigns.contains(t))
+            {
+                return Some(ResolvedRole {
+                    role: ev.role.clone(),
+                    source: RoleSource::Evidence {
+                        what: format!("assigns `{t}`"),
+                        path: path.clone(),
+                        span: *span,
+                    },
+                });
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod resolve_tests {
+    use super::*;
+
+    fn index(files: &[(&str, &str)]) -> (tempfile::TempDir, Index) {
+        crate::index::test_index(files)
+    }
+
+    #[test]
+    fn project_classes_get_roles_by_subclass_or_evidence() {
+        let (_d, idx) = index(&[
+            (
+                "backend/apps/core/middleware.py",
+                "from django.db import connection\nfrom django.contrib.sessions.middleware import SessionMiddleware as Base\n\n\nclass TenantRoutingMiddleware:\n    def __call__(self, request):\n        if request.tenant_hint:\n            connection.set_schema(request.tenant_hint)\n        return self.get_response(request)\n\n\nclass MySession(Base):\n    pass\n\n\nclass Audit:\n    pass\n",
+            ),
+            (
+                "backend/apps/other/mw.py",
+                "from ..core.middleware import MySession\n\n\nclass Sub(MySession):\n    pass\n",
+            ),
+        ]);
+        let table = RoleTable::builtin();
+        let r = resolve_role(&idx, &table, "apps.core.middleware.TenantRoutingMiddleware").unwrap();
+        assert_eq!(r.role, "tenant-resolution");
+        assert!(
+            matches!(&r.source, RoleSource::Evidence { what, .. } if what == "calls `connection.set_schema`")
+        );
+        let r = resolve_role(&idx, &table, "apps.core.middleware.MySession").unwrap();
+        assert_eq!(r.role, "session");
+        assert!(
+            matches!(&r.source, RoleSource::Subclass { base, .. } if base == "django.contrib.sessions.middleware.SessionMiddleware")
+        );
+        let r = resolve_role(&idx, &table, "apps.other.mw.Sub").unwrap();
+        assert_eq!(r.role, "session");
+        assert!(resolve_role(&idx, &table, "apps.core.middleware.Audit").is_none());
+        assert!(resolve_role(&idx, &table, "thirdparty.Unknown").is_none());
+    }
+}

@@ -1,0 +1,165 @@
+//! `.gitignore` and `.dockerignore` matching through the `ignore` crate's gitignore
+//! parser (the one ripgrep uses), with the line of the pattern that matched.
+//!
+//! `.dockerignore` differs from `.gitignore` in one way that matters: every pattern is
+//! anchored at the build context's root (`*.py` matches only at the root, `migrations`
+//! only the top-level folder). Anchoring each pattern with a leading `/` gives exactly
+//! that behaviour with the same matcher.
+
+use crate::core::source::{RelPath, SourceFile, Span};
+use ignore::Match;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use std::path::PathBuf;
+
+/// A virtual root: paths are matched as `ROOT/<relative path>`, never touching the disk.
+const ROOT: &str = "/__guardrail_root__";
+
+#[derive(Debug)]
+pub struct IgnoreFile {
+    pub path: RelPath,
+    /// The directory the patterns are relative to ("" for the scan root).
+    pub dir: String,
+    matcher: Gitignore,
+    /// (1-based line, pattern as the matcher saw it), in file order.
+    lines: Vec<(usize, String)>,
+}
+
+/// The pattern that decided a path is ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoreHit {
+    pub line: usize,
+    pub pattern: String,
+}
+
+impl IgnoreFile {
+    pub fn gitignore(source: &SourceFile) -> Self {
+        Self::build(source, false)
+    }
+
+    pub fn dockerignore(source: &SourceFile) -> Self {
+        Self::build(source, true)
+    }
+
+    fn build(source: &SourceFile, anchored: bool) -> Self {
+        let mut builder = GitignoreBuilder::new(ROOT);
+        let mut lines = Vec::new();
+        for (i, raw) in source.text.lines().enumerate() {
+            let line = raw.trim_end_matches('\r');
+            let trimmed = if anchored { line.trim() } else { line };
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let pattern = if anchored {
+                let (neg, body) = match trimmed.strip_prefix('!') {
+                    Some(rest) => ("!", rest.trim()),
+                    None => ("", trimmed),
+                };
+                let body = body.trim_start_matches("./").trim_start_matches('/');
+                format!("{neg}/{body}")
+            } else {
+                trimmed.to_string()
+            };
+            if builder.add_line(None, &pattern).is_ok() {
+                lines.push((i + 1, pattern));
+            }
+        }
+        let matcher = builder.build().unwrap_or_else(|_| Gitignore::empty());
+        Self {
+            path: source.path.clone(),
+            dir: source.path.parent().to_string(),
+            matcher,
+            lines,
+        }
+    }
+
+    /// Whether `path` (relative to the scan root) is ignored by this file, and by which
+    /// line. Paths outside the file's directory are never matched.
+    pub fn ignored(&self, path: &str, is_dir: bool) -> Option<IgnoreHit> {
+        let rel = if self.dir.is_empty() {
+            path
+        } else {
+            path.strip_prefix(self.dir.as_str())?.strip_prefix('/')?
+        };
+        if rel.is_empty() || rel.split('/').any(|c| c == ".." || c.is_empty()) {
+            return None;
+        }
+        let full = PathBuf::from(ROOT).join(rel);
+        match self.matcher.matched_path_or_any_parents(&full, is_dir) {
+            Match::Ignore(glob) => {
+                let original = glob.original();
+                let line = self
+                    .lines
+                    .iter()
+                    .rev()
+                    .find(|(_, p)| p == original)
+                    .map_or(0, |(l, _)| *l);
+                Some(IgnoreHit {
+                    line,
+                    pattern: original.to_string(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The span of a 1-based line of the ignore file.
+    pub fn line_span(source: &SourceFile, line: usize) -> Option<Span> {
+        crate::index::Index::line_span(source, line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> SourceFile {
+        SourceFile::new(RelPath::new(path), text.to_string())
+    }
+
+    #[test]
+    fn gitignore_matches_anywhere_below_its_dir() {
+        let g = IgnoreFile::gitignore(&file(
+            "backend/.gitignore",
+            "# generated\n*.pyc\n**/migrations/*.py\n!**/migrations/__init__.py\n",
+        ));
+        let hit = g
+            .ignored("backend/apps/auth/migrations/0001_initial.py", false)
+            .unwrap();
+        assert_eq!(hit.line, 3);
+        assert!(
+            g.ignored("backend/apps/auth/migrations/__init__.py", false)
+                .is_none()
+        );
+        assert!(
+            g.ignored("frontend/apps/auth/migrations/0001_initial.py", false)
+                .is_none()
+        );
+        assert!(g.ignored("backend/apps/auth/models.py", false).is_none());
+    }
+
+    #[test]
+    fn dockerignore_patterns_are_anchored_at_the_context() {
+        let d = IgnoreFile::dockerignore(&file(".dockerignore", "*.py\nmigrations\n**/*.md\n"));
+        // `*.py` and `migrations` only at the context root.
+        assert!(d.ignored("manage.py", false).is_some());
+        assert!(
+            d.ignored("apps/auth/migrations/0001_initial.py", false)
+                .is_none()
+        );
+        assert!(d.ignored("migrations/0001_initial.py", false).is_some());
+        assert!(d.ignored("docs/x/readme.md", false).is_some());
+        let d = IgnoreFile::dockerignore(&file(
+            ".dockerignore",
+            "**/migrations\n!apps/keep/migrations\n",
+        ));
+        assert_eq!(
+            d.ignored("apps/auth/migrations/0001_initial.py", false)
+                .map(|h| h.line),
+            Some(1)
+        );
+        assert!(
+            d.ignored("apps/keep/migrations/0001_initial.py", false)
+                .is_none()
+        );
+    }
+}
