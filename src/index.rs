@@ -3,16 +3,15 @@
 //! into exactly one diagnostic at the end of the run, whichever rules asked for the file.
 
 use crate::core::kind::FileKind;
-use crate::core::source::{RelPath, SourceFile, Span};
-use crate::lint::diagnostic::{Diagnostic, Severity};
-use crate::model::django::DjangoProject;
-use crate::model::odoo::OdooProject;
-use crate::rules::guardrail::{parse_error::ParseError, skipped_file::SkippedFile};
+use crate::core::path::RelPath;
+use crate::core::severity::Severity;
+use crate::core::source::ParseFailure;
+use crate::core::source::SourceFile;
 use crate::syntax::access_csv::{self, AccessCsv};
 use crate::syntax::migration::{self, MigrationFacts};
 use crate::syntax::odoo_xml::{self as odoo_xml, XmlFacts};
 use crate::syntax::python::{self, PyModule};
-use crate::syntax::yaml::{self, ParseFailure, YamlFile};
+use crate::syntax::yaml::{self, YamlFile};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -38,6 +37,14 @@ pub enum MigrationLoad<'a> {
     Unreadable,
 }
 
+/// Why a file was not checked (`guardrail/skipped-file` and `guardrail/parse-error`
+/// report these).
+#[derive(Debug)]
+pub enum FileFailure<'a> {
+    Skipped { reason: &'a str, severity: Severity },
+    Parse(&'a ParseFailure),
+}
+
 #[derive(Debug)]
 pub struct FileEntry {
     pub path: RelPath,
@@ -52,7 +59,6 @@ pub struct FileEntry {
     odoo_xml: OnceLock<Result<XmlFacts, ParseFailure>>,
     rust: OnceLock<Result<crate::syntax::rust::RustFacts, ParseFailure>>,
     dockerfile: OnceLock<crate::syntax::dockerfile::Dockerfile>,
-    docker_build: OnceLock<Option<crate::model::docker::build::DockerBuild>>,
 }
 
 impl FileEntry {
@@ -70,7 +76,6 @@ impl FileEntry {
             odoo_xml: OnceLock::new(),
             rust: OnceLock::new(),
             dockerfile: OnceLock::new(),
-            docker_build: OnceLock::new(),
         }
     }
 
@@ -164,20 +169,6 @@ impl FileEntry {
         )
     }
 
-    /// The Dockerfile's build analysed against `index` (the index holding this file),
-    /// once for every rule that asks.
-    pub fn docker_build(&self, index: &Index) -> Option<&crate::model::docker::build::DockerBuild> {
-        self.docker_build
-            .get_or_init(|| {
-                let df = self.dockerfile()?;
-                let source = self.source()?;
-                Some(crate::model::docker::build::analyse(
-                    index, &self.path, df, source,
-                ))
-            })
-            .as_ref()
-    }
-
     fn load(&self) -> Loaded {
         let skipped = |reason: String, severity| Loaded::Skipped { reason, severity };
         let file = match std::fs::File::open(&self.abs) {
@@ -227,24 +218,16 @@ impl FileEntry {
         Loaded::Text(Arc::new(SourceFile::new(self.path.clone(), text)))
     }
 
-    /// The one diagnostic for a skipped file or a failed parse, if any.
-    fn failure_diagnostic(&self) -> Option<Diagnostic> {
+    /// Why the file could not be checked, if it could not: skipped on read, or a parse
+    /// failure in any form a rule asked for (the first one).
+    pub fn failure(&self) -> Option<FileFailure<'_>> {
         if let Some(Loaded::Skipped { reason, severity }) = self.source.get() {
-            return Some(
-                Diagnostic::new(
-                    &SkippedFile::META,
-                    self.path.clone(),
-                    format!("file skipped: it {reason}"),
-                )
-                .severity(*severity)
-                .note("guardrail did not check this file, so a problem in it would go unreported")
-                .help(
-                    "convert it to UTF-8 text, raise `max-file-size`, or exclude it with \
-                     `exclude` in guardrail.toml",
-                ),
-            );
+            return Some(FileFailure::Skipped {
+                reason,
+                severity: *severity,
+            });
         }
-        let failure = [
+        [
             self.yaml.get().and_then(|r| r.as_ref().err()),
             self.python.get().and_then(|r| r.as_ref().err()),
             self.migration.get().and_then(|r| r.as_ref().err()),
@@ -253,20 +236,8 @@ impl FileEntry {
         ]
         .into_iter()
         .flatten()
-        .next();
-        if let Some(failure) = failure {
-            let mut d = Diagnostic::new(&ParseError::META, self.path.clone(), &failure.message)
-                .note(
-                    "the tools that read this file at deploy time fail on it too, and guardrail \
-                     could not check it",
-                )
-                .help("fix the syntax at the marked position");
-            if let Some(span) = failure.span {
-                d = d.span(span).label("here");
-            }
-            return Some(d);
-        }
-        None
+        .next()
+        .map(FileFailure::Parse)
     }
 }
 
@@ -274,9 +245,6 @@ impl FileEntry {
 #[derive(Debug, Default)]
 pub struct Index {
     files: Vec<FileEntry>,
-    django: OnceLock<DjangoProject>,
-    odoo: OnceLock<OdooProject>,
-    settings: OnceLock<Vec<crate::model::django::settings::SettingsModule>>,
     /// Only some files of the tree were given (a file path on the command line): rules
     /// must not conclude that a file is missing.
     partial: bool,
@@ -288,9 +256,6 @@ impl Index {
         files.dedup_by(|a, b| a.path == b.path);
         Self {
             files,
-            django: OnceLock::new(),
-            odoo: OnceLock::new(),
-            settings: OnceLock::new(),
             partial: false,
         }
     }
@@ -304,24 +269,6 @@ impl Index {
     /// Whether files outside the index may exist (a single file was checked).
     pub fn is_partial(&self) -> bool {
         self.partial
-    }
-
-    /// The Odoo modules, built on first use. `odoo_major` is the configured Odoo version
-    /// for manifests whose `version` does not say.
-    pub fn odoo(&self, odoo_major: Option<u32>) -> &OdooProject {
-        self.odoo
-            .get_or_init(|| OdooProject::build(self, odoo_major))
-    }
-
-    /// Every Django settings module, its list settings evaluated, on first use.
-    pub fn django_settings(&self) -> &[crate::model::django::settings::SettingsModule] {
-        self.settings
-            .get_or_init(|| crate::model::django::settings::evaluate_all(self))
-    }
-
-    /// The Django apps and migration graph, built on first use.
-    pub fn django(&self) -> &DjangoProject {
-        self.django.get_or_init(|| DjangoProject::build(self))
     }
 
     pub fn files(&self) -> &[FileEntry] {
@@ -341,18 +288,14 @@ impl Index {
     }
 
     pub fn get(&self, path: &str) -> Option<&FileEntry> {
+        self.files.get(self.position(path)?)
+    }
+
+    /// The position of a file in [`Index::files`].
+    pub fn position(&self, path: &str) -> Option<usize> {
         self.files
             .binary_search_by(|f| f.path.as_str().cmp(path))
             .ok()
-            .and_then(|i| self.files.get(i))
-    }
-
-    /// One diagnostic per file that could not be read or parsed.
-    pub fn failure_diagnostics(&self) -> Vec<Diagnostic> {
-        self.files
-            .iter()
-            .filter_map(FileEntry::failure_diagnostic)
-            .collect()
     }
 
     /// Files that were opened and skipped.
@@ -369,13 +312,6 @@ impl Index {
             Loaded::Text(s) => Some(s),
             Loaded::Skipped { .. } => None,
         }
-    }
-
-    /// A span covering a whole line, for findings about a line.
-    pub fn line_span(source: &SourceFile, line: usize) -> Option<Span> {
-        let start = source.lines.line_start(line)?;
-        let text = source.lines.line_text(&source.text, line)?;
-        Some(Span::new(start, start + text.len()))
     }
 }
 

@@ -12,7 +12,7 @@ fn incident_dockerfile_yields_order_and_import_chain() {
     let errors: Vec<_> = report
         .diagnostics
         .iter()
-        .filter(|d| d.severity == guardrail::lint::diagnostic::Severity::Error)
+        .filter(|d| d.severity == guardrail::core::severity::Severity::Error)
         .map(|d| {
             (
                 d.rule.slug,

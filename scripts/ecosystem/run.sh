@@ -31,15 +31,14 @@
 #
 # A missing work tree is not fatal: the script prints how to get it (with the pinned
 # commit) and counts it as missing. It never uses the network. The trees are checked
-# as they are: if <repos-dir>/<owner>__<name>.commit (written by the recipe below) or the
+# as they are: if <repos-dir>/<owner>__<name>.commit (written by checkout.sh) or the
 # tree's own git HEAD names another commit than repos.toml, a warning says so.
 #
-# Getting the trees (needs network, done once, outside this script):
+# Getting the trees (done once, outside this script): scripts/ecosystem/checkout.sh
+# materialises every pinned commit from local bare mirrors (or, with --network, fetches
+# each pinned commit from GitHub). By hand, for one entry:
 #     git clone https://github.com/<owner>/<name> <repos-dir>/<owner>__<name>
 #     git -C <repos-dir>/<owner>__<name> checkout <commit>
-# or, from any git directory that has the commit (e.g. a bare mirror),
-#     scripts/ecosystem/materialise.py <git-dir> <commit> <repos-dir>/<owner>__<name>
-#     echo <commit> > <repos-dir>/<owner>__<name>.commit
 #
 # The rebuilt-binary workflow:
 #     cp target/release/guardrail /tmp/guardrail-before     # before the change
@@ -133,7 +132,8 @@ for e in entries:
         missing.append(owner_name)
         print(f"[missing] {owner_name}: no work tree at {tree}; get it with\n"
               f"    git clone https://github.com/{owner_name} {tree} && "
-              f"git -C {tree} checkout {e['commit']}", file=sys.stderr)
+              f"git -C {tree} checkout {e['commit']}\n    (or scripts/ecosystem/checkout.sh, from local mirrors)",
+              file=sys.stderr)
         results.append(row)
         continue
     have = tree_commit(tree, tree.rstrip("/") + ".commit")

@@ -3,11 +3,12 @@
 //! miette report pointing into the TOML (exit code 2). CLI flags override the file.
 
 use crate::core::error::ToolError;
-use crate::lint::diagnostic::Severity;
+use crate::core::severity::Severity;
 use crate::lint::rule::{Rule, RuleMeta};
 use crate::lint::selector::Selector;
+use crate::model::project::Options;
+use crate::model::required_files::{CompiledEntry, RequiredFileEntry, builtin_entries};
 use crate::rules;
-use crate::rules::security::required_file::{CompiledEntry, RequiredFileEntry, builtin_entries};
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -229,16 +230,8 @@ pub struct Settings {
     pub max_file_size: u64,
     pub severity: Vec<(Selector, Severity)>,
     pub per_path_ignores: Vec<PathIgnore>,
-    /// `[odoo] version`, as a major version.
-    pub odoo_major: Option<u32>,
-    /// Enabled required-file entries (built-in and the team's).
-    pub required_files: Vec<CompiledEntry>,
-    /// The middleware role table: built-in, extended by `[middleware]`.
-    pub middleware: crate::model::django::middleware::RoleTable,
-    /// `[docker] base-images-with-deps`.
-    pub docker_base_images: Vec<String>,
-    /// `[docker] import-names`.
-    pub docker_import_names: Vec<(String, String)>,
+    /// What models and rules read: family options, never the selection above.
+    pub options: Options,
 }
 
 impl std::fmt::Debug for Settings {
@@ -263,10 +256,12 @@ impl Settings {
                 let Some(list) = list else { return Ok(None) };
                 list.iter()
                     .map(|s| {
-                        Selector::parse(s.get_ref()).map_err(|msg| match config {
-                            Some(c) => c.error(s.span(), msg, "unknown rule", None),
-                            None => ToolError::Usage(msg),
-                        })
+                        Selector::parse(s.get_ref(), crate::rules::all()).map_err(
+                            |msg| match config {
+                                Some(c) => c.error(s.span(), msg, "unknown rule", None),
+                                None => ToolError::Usage(msg),
+                            },
+                        )
                     })
                     .collect::<Result<Vec<_>, _>>()
                     .map(Some)
@@ -277,7 +272,7 @@ impl Settings {
                 list.iter()
                     .flat_map(|s| s.split(','))
                     .filter(|s| !s.trim().is_empty())
-                    .map(|s| Selector::parse(s).map_err(ToolError::Usage))
+                    .map(|s| Selector::parse(s, crate::rules::all()).map_err(ToolError::Usage))
                     .collect::<Result<Vec<_>, _>>()
                     .map(Some)
             };
@@ -326,7 +321,7 @@ impl Settings {
 
         let mut severity = Vec::new();
         for (key, level) in file.severity.iter().flatten() {
-            let selector = Selector::parse(key.get_ref())
+            let selector = Selector::parse(key.get_ref(), crate::rules::all())
                 .map_err(|msg| config_error(config, key.span(), msg))?;
             severity.push((selector, *level));
         }
@@ -347,7 +342,8 @@ impl Settings {
             let selectors = list
                 .iter()
                 .map(|s| {
-                    Selector::parse(s.get_ref()).map_err(|msg| config_error(config, s.span(), msg))
+                    Selector::parse(s.get_ref(), crate::rules::all())
+                        .map_err(|msg| config_error(config, s.span(), msg))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             per_path_ignores.push(PathIgnore { glob, selectors });
@@ -399,36 +395,9 @@ impl Settings {
                 let compiled = CompiledEntry::compile(entry.get_ref().clone())
                     .map_err(|m| config_error(config, span.clone(), m))?;
                 // The entry's own examples must hold, as for built-in entries.
-                for tree in &entry.get_ref().should_match {
-                    if compiled
-                        .violations(tree.iter().map(String::as_str))
-                        .is_empty()
-                    {
-                        return Err(config_error(
-                            config,
-                            span.clone(),
-                            format!(
-                                "required-file `{}` does not report its should-match example {tree:?}",
-                                entry.get_ref().id
-                            ),
-                        ));
-                    }
-                }
-                for tree in &entry.get_ref().should_not_match {
-                    if !compiled
-                        .violations(tree.iter().map(String::as_str))
-                        .is_empty()
-                    {
-                        return Err(config_error(
-                            config,
-                            span.clone(),
-                            format!(
-                                "required-file `{}` reports its should-not-match example {tree:?}",
-                                entry.get_ref().id
-                            ),
-                        ));
-                    }
-                }
+                compiled
+                    .check_examples()
+                    .map_err(|m| config_error(config, span.clone(), m))?;
                 required_files.push(compiled);
             }
         }
@@ -493,16 +462,18 @@ impl Settings {
 
         let docker = file.docker.as_ref();
         Ok(Settings {
-            docker_base_images: docker
-                .and_then(|d| d.base_images_with_deps.clone())
-                .unwrap_or_default(),
-            docker_import_names: docker
-                .and_then(|d| d.import_names.clone())
-                .map(|m| m.into_iter().collect())
-                .unwrap_or_default(),
-            middleware,
-            required_files,
-            odoo_major,
+            options: Options {
+                docker_base_images: docker
+                    .and_then(|d| d.base_images_with_deps.clone())
+                    .unwrap_or_default(),
+                docker_import_names: docker
+                    .and_then(|d| d.import_names.clone())
+                    .map(|m| m.into_iter().collect())
+                    .unwrap_or_default(),
+                middleware,
+                required_files,
+                odoo_major,
+            },
             rules,
             fail_on: cli.fail_on.or(file.fail_on).unwrap_or(FailOn::Error),
             exclude,

@@ -3,4 +3,6 @@
 
 pub mod error;
 pub mod kind;
+pub mod path;
+pub mod severity;
 pub mod source;

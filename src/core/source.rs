@@ -1,7 +1,7 @@
 //! Source text, byte spans and the line index: the one span type every rule and every
 //! output format converts from.
 
-use std::fmt;
+use crate::core::path::RelPath;
 
 /// A half-open byte range `[start, end)` into a file's text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -136,37 +136,11 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
-/// A path relative to the scan root, always with `/` separators.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RelPath(String);
-
-impl RelPath {
-    pub fn new(path: impl Into<String>) -> Self {
-        let path: String = path.into();
-        let path = path.replace('\\', "/");
-        let path = path.trim_start_matches("./").to_string();
-        Self(path)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The final component.
-    pub fn file_name(&self) -> &str {
-        self.0.rsplit('/').next().unwrap_or(&self.0)
-    }
-
-    /// The parent directory ("" at the root).
-    pub fn parent(&self) -> &str {
-        self.0.rsplit_once('/').map_or("", |(p, _)| p)
-    }
-}
-
-impl fmt::Display for RelPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// Why a file could not be parsed, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseFailure {
+    pub message: String,
+    pub span: Option<Span>,
 }
 
 /// A file's text, read once and shared by every rule and renderer.
@@ -185,6 +159,13 @@ impl SourceFile {
 
     pub fn position(&self, span: Span) -> Position {
         self.lines.position(&self.text, span)
+    }
+
+    /// A span covering a whole 1-based line, without its line break.
+    pub fn line_span(&self, line: usize) -> Option<Span> {
+        let start = self.lines.line_start(line)?;
+        let text = self.lines.line_text(&self.text, line)?;
+        Some(Span::new(start, start + text.len()))
     }
 
     /// The text of a span, or "" when the span does not fall on character boundaries.
@@ -222,13 +203,5 @@ mod tests {
         assert_eq!(idx.offset_of(text, 9, 0), text.len());
         assert_eq!(idx.line_text(text, 1), Some("ab"));
         assert_eq!(idx.line_count(text), 2);
-    }
-
-    #[test]
-    fn rel_path_normalises_separators() {
-        let p = RelPath::new("./deploy\\docker-compose.yml");
-        assert_eq!(p.as_str(), "deploy/docker-compose.yml");
-        assert_eq!(p.file_name(), "docker-compose.yml");
-        assert_eq!(p.parent(), "deploy");
     }
 }

@@ -3,7 +3,8 @@
 //! resolves positions, then sorts and dedupes so output is the same on every run.
 
 use crate::config::Settings;
-use crate::core::source::{RelPath, SourceFile};
+use crate::core::path::RelPath;
+use crate::core::source::SourceFile;
 use crate::engine::suppress::{self, Directive};
 use crate::index::{Index, Loaded};
 use crate::lint::diagnostic::Diagnostic;

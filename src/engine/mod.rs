@@ -7,14 +7,17 @@ pub mod suppress;
 use crate::config::Settings;
 use crate::core::error::ToolError;
 use crate::core::kind::{FileKind, classify};
-use crate::core::source::{RelPath, SourceFile};
+use crate::core::path::RelPath;
+use crate::core::severity::Severity;
+use crate::core::source::SourceFile;
 use crate::engine::collect::collect;
 use crate::index::{FileEntry, Index};
 use crate::input::changes::ChangeSet;
 use crate::input::discover::{Discovered, discover};
-use crate::lint::diagnostic::{Diagnostic, Severity};
+use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{FileContext, ProjectContext};
-use crate::rules::guardrail::skipped_file::SkippedFile;
+use crate::model::project::{Need, Project};
+use crate::rules::guardrail::{parse_error, skipped_file};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -151,19 +154,9 @@ pub fn check(
         discovered,
     } = scan(target, settings)?;
     let mut diagnostics = run_rules(&index, settings, changes);
-    diagnostics.extend(index.failure_diagnostics());
-    for (path, message) in &discovered.errors {
-        diagnostics.push(
-            Diagnostic::new(
-                &SkippedFile::META,
-                path.clone(),
-                format!("could not be read during the walk: {message}"),
-            )
-            .severity(Severity::Warning)
-            .note("guardrail did not check what it could not read")
-            .help("fix the permissions, or exclude the path with `exclude` in guardrail.toml"),
-        );
-    }
+    // Last: every parse and read the rules needed has happened.
+    diagnostics.extend(parse_error::diagnostics(&index));
+    diagnostics.extend(skipped_file::diagnostics(&index, &discovered));
 
     let collected = collect(diagnostics, &index, settings);
     let mut summary = Summary {
@@ -196,13 +189,26 @@ pub fn check(
     })
 }
 
-/// Runs every enabled rule over an index: file rules per file in parallel, then
-/// project rules in parallel.
+/// The models the enabled rules need, each once.
+pub fn needs(settings: &Settings) -> Vec<Need> {
+    let set: BTreeSet<Need> = settings
+        .rules
+        .iter()
+        .flat_map(|r| r.meta().needs.iter().copied())
+        .collect();
+    set.into_iter().collect()
+}
+
+/// Runs every enabled rule over an index: the models they need are built first; then
+/// file rules per file in parallel, then project rules in parallel, over a project that
+/// no longer changes (see `model::project` for why).
 pub fn run_rules(
     index: &Index,
     settings: &Settings,
     changes: Option<&dyn ChangeSet>,
 ) -> Vec<Diagnostic> {
+    let project = Project::build(index, &settings.options, &needs(settings));
+    let project = &project;
     let kinds: BTreeSet<FileKind> = settings
         .rules
         .iter()
@@ -217,7 +223,7 @@ pub fn run_rules(
             let ctx = FileContext {
                 file,
                 index,
-                settings,
+                project,
                 changes,
             };
             for rule in &settings.rules {
@@ -228,21 +234,22 @@ pub fn run_rules(
             found
         })
         .collect();
-    let project: Vec<Diagnostic> = settings
+    let ctx = ProjectContext {
+        index,
+        project,
+        changes,
+    };
+    let ctx = &ctx;
+    let from_project: Vec<Diagnostic> = settings
         .rules
         .par_iter()
         .flat_map_iter(|rule| {
             let mut found = Vec::new();
-            let ctx = ProjectContext {
-                index,
-                settings,
-                changes,
-            };
-            rule.check_project(&ctx, &mut found);
+            rule.check_project(ctx, &mut found);
             found
         })
         .collect();
-    out.extend(project);
+    out.extend(from_project);
     out
 }
 

@@ -102,7 +102,7 @@ fn parse_directive(line: &str, at: usize, line_start: usize, line_no: usize) -> 
                 entries.push(Entry {
                     text: text.to_string(),
                     span: Span::new(s, s + text.len()),
-                    selector: Selector::parse(text),
+                    selector: Selector::parse(text, crate::rules::all()),
                 });
             }
             offset += part.len() + 1;
@@ -120,7 +120,7 @@ fn parse_directive(line: &str, at: usize, line_start: usize, line_no: usize) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::source::RelPath;
+    use crate::core::path::RelPath;
 
     fn directives(text: &str, syntax: CommentSyntax) -> (SourceFile, Vec<Directive>) {
         let s = SourceFile::new(RelPath::new("x"), text.to_string());

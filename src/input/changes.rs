@@ -8,7 +8,7 @@
 //! `.guardrail-base.toml` file read by [`FixtureChangeSet`].
 
 use crate::core::error::ToolError;
-use crate::core::source::RelPath;
+use crate::core::path::RelPath;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Debug;

@@ -4,7 +4,7 @@
 //! cannot leave the root or loop). Results are collected, then sorted: parallel order is
 //! not deterministic.
 
-use crate::core::source::RelPath;
+use crate::core::path::RelPath;
 use ignore::{WalkBuilder, WalkState, overrides::OverrideBuilder};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;

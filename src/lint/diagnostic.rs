@@ -1,34 +1,9 @@
 //! Findings are plain data, rendered only at the end by `render`.
 
-use crate::core::source::{Position, RelPath, Span};
+use crate::core::path::RelPath;
+use crate::core::severity::Severity;
+use crate::core::source::{Position, Span};
 use crate::lint::rule::RuleMeta;
-use std::fmt;
-
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A secondary location: in the finding's own file (`path: None`) or in another one.
 #[derive(Clone, Debug, PartialEq, Eq)]

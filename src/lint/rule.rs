@@ -4,11 +4,12 @@
 //! README table): the macro captures the `///` lines into [`RuleMeta::doc`], the way
 //! clippy's `declare_clippy_lint!` does, so the doc cannot drift away from the rule.
 
-use crate::config::Settings;
 use crate::core::kind::FileKind;
+use crate::core::severity::Severity;
 use crate::index::{FileEntry, Index};
 use crate::input::changes::ChangeSet;
-use crate::lint::diagnostic::{Diagnostic, Severity};
+use crate::lint::diagnostic::Diagnostic;
+use crate::model::project::{Need, Options, Project};
 
 #[derive(Debug)]
 pub struct RuleMeta {
@@ -26,6 +27,8 @@ pub struct RuleMeta {
     pub kinds: &'static [FileKind],
     /// Compares with a base (`--base`/`--staged`); does not run without one.
     pub git_aware: bool,
+    /// The project models the rule reads, built before any rule runs.
+    pub needs: &'static [Need],
 }
 
 /// Rules are identified by their code: `&Self::META` is a promoted constant, so two
@@ -69,30 +72,48 @@ impl RuleMeta {
     }
 }
 
-/// What a file rule sees: one file of a kind it declared, and the whole index.
+/// What a file rule sees: one file of a kind it declared, and the project.
 pub struct FileContext<'a> {
     pub file: &'a FileEntry,
     pub index: &'a Index,
-    pub settings: &'a Settings,
-    pub changes: Option<&'a dyn ChangeSet>,
-}
-
-/// What a project rule sees: the complete index.
-pub struct ProjectContext<'a> {
-    pub index: &'a Index,
-    pub settings: &'a Settings,
+    pub project: &'a Project<'a>,
     /// What changed against the base; `None` without `--base`/`--staged`.
     pub changes: Option<&'a dyn ChangeSet>,
 }
 
-/// A rule is a pure function of its context: no I/O, no printing, no global state.
-pub trait Rule: Send + Sync {
-    fn meta(&self) -> &'static RuleMeta;
+/// What a project rule sees: the complete project.
+pub struct ProjectContext<'a> {
+    pub index: &'a Index,
+    pub project: &'a Project<'a>,
+    /// What changed against the base; `None` without `--base`/`--staged`.
+    pub changes: Option<&'a dyn ChangeSet>,
+}
 
+impl FileContext<'_> {
+    /// The options models and rules read (never the run's whole settings).
+    pub fn options(&self) -> &Options {
+        self.project.options
+    }
+}
+
+impl ProjectContext<'_> {
+    /// The options models and rules read (never the run's whole settings).
+    pub fn options(&self) -> &Options {
+        self.project.options
+    }
+}
+
+/// A rule's metadata, implemented by `declare_rule!` (no rule writes it by hand).
+pub trait RuleMetadata {
+    fn meta(&self) -> &'static RuleMeta;
+}
+
+/// A rule is a pure function of its context: no I/O, no printing, no global state.
+pub trait Rule: RuleMetadata + Send + Sync {
     /// Called once for each file whose kind is in `meta().kinds`.
     fn check_file(&self, _ctx: &FileContext<'_>, _out: &mut Vec<Diagnostic>) {}
 
-    /// Called once, after the index is complete.
+    /// Called once, after the project's models are built.
     fn check_project(&self, _ctx: &ProjectContext<'_>, _out: &mut Vec<Diagnostic>) {}
 }
 
@@ -108,6 +129,7 @@ macro_rules! declare_rule {
             severity: $sev:ident,
             summary: $summary:literal,
             kinds: [$($kind:ident),* $(,)?]
+            $(, needs: [$($need:ident),* $(,)?])?
             $(, git_aware: $git:literal)? $(,)?
         }
     ) => {
@@ -119,12 +141,19 @@ macro_rules! declare_rule {
             pub const META: $crate::lint::rule::RuleMeta = $crate::lint::rule::RuleMeta {
                 code: $code,
                 slug: $slug,
-                severity: $crate::lint::diagnostic::Severity::$sev,
+                severity: $crate::core::severity::Severity::$sev,
                 summary: $summary,
                 doc: concat!($($doc, "\n"),*),
                 kinds: &[$($crate::core::kind::FileKind::$kind),*],
                 git_aware: false $(|| $git)?,
+                needs: &[$($($crate::model::project::Need::$need),*)?],
             };
+        }
+
+        impl $crate::lint::rule::RuleMetadata for $name {
+            fn meta(&self) -> &'static $crate::lint::rule::RuleMeta {
+                &Self::META
+            }
         }
     };
 }

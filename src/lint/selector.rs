@@ -2,8 +2,7 @@
 //! inline suppressions: a code (`GR501`), a code prefix (`GR5`), a slug
 //! (`compose/obsolete-version-key`), a family (`compose`) or `ALL`.
 
-use crate::lint::rule::RuleMeta;
-use crate::rules;
+use crate::lint::rule::{Rule, RuleMeta};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Selector {
@@ -14,8 +13,9 @@ pub enum Selector {
 }
 
 impl Selector {
-    /// Parses a selector and checks that it names at least one known rule.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    /// Parses a selector and checks that it names at least one of the `known` rules
+    /// (the registry, which sits above this layer and is passed in).
+    pub fn parse(text: &str, known: &[&'static dyn Rule]) -> Result<Self, String> {
         let t = text.trim();
         let selector = if t.eq_ignore_ascii_case("all") {
             Selector::All
@@ -30,7 +30,7 @@ impl Selector {
         } else {
             Selector::Family(t.to_string())
         };
-        if rules::all().iter().any(|r| selector.matches(r.meta())) {
+        if known.iter().any(|r| selector.matches(r.meta())) {
             Ok(selector)
         } else {
             Err(format!(
@@ -78,17 +78,21 @@ mod tests {
             "compose",
             "ALL",
         ] {
-            let sel = Selector::parse(s).unwrap();
+            let sel = Selector::parse(s, crate::rules::all()).unwrap();
             assert!(sel.matches(m), "{s}");
         }
-        assert!(!Selector::parse("guardrail").unwrap().matches(m));
+        assert!(
+            !Selector::parse("guardrail", crate::rules::all())
+                .unwrap()
+                .matches(m)
+        );
     }
 
     #[test]
     fn rejects_unknown() {
-        assert!(Selector::parse("GR999").is_err());
-        assert!(Selector::parse("compose/nope").is_err());
-        assert!(Selector::parse("nope").is_err());
-        assert!(Selector::parse("").is_err());
+        assert!(Selector::parse("GR999", crate::rules::all()).is_err());
+        assert!(Selector::parse("compose/nope", crate::rules::all()).is_err());
+        assert!(Selector::parse("nope", crate::rules::all()).is_err());
+        assert!(Selector::parse("", crate::rules::all()).is_err());
     }
 }

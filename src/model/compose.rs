@@ -1,7 +1,8 @@
 //! Compose rules (GR5xx), on Compose files parsed with positions (anchors and merge
 //! keys resolved by `crate::syntax::yaml`).
 
-use crate::core::source::{RelPath, Span};
+use crate::core::path::RelPath;
+use crate::core::source::Span;
 use crate::index::Index;
 use crate::syntax::yaml::{YamlNode, YamlValue};
 
@@ -203,7 +204,7 @@ pub fn dockerfile_healthcheck(
         ),
     };
     let base = compose.parent();
-    let path = crate::model::docker::build::normalize(&format!("{base}/{context}/{file}"));
+    let path = crate::core::path::normalize(&format!("{base}/{context}/{file}"));
     let df = index.get(&path)?.dockerfile()?;
     let target = build.get("target").and_then(YamlNode::as_str);
     let stage = match target {

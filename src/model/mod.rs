@@ -5,3 +5,5 @@ pub mod compose;
 pub mod django;
 pub mod docker;
 pub mod odoo;
+pub mod project;
+pub mod required_files;

@@ -4,7 +4,7 @@
 //! `,`.
 
 use super::Outcome;
-use crate::lint::diagnostic::Severity;
+use crate::core::severity::Severity;
 
 pub fn render(outcome: &Outcome) -> String {
     let mut out = String::new();

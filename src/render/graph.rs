@@ -4,6 +4,7 @@
 
 use crate::index::Index;
 use crate::model::django::DjangoProject;
+use crate::model::project::{Need, Options, Project};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -134,8 +135,9 @@ fn model(index: &Index, project: &DjangoProject) -> Model {
 }
 
 pub fn render(index: &Index, format: GraphFormat) -> String {
-    let project = index.django();
-    let m = model(index, project);
+    let options = Options::default();
+    let project = Project::build(index, &options, &[Need::Django]);
+    let m = model(index, project.django());
     match format {
         GraphFormat::Mermaid => mermaid(&m),
         GraphFormat::Dot => dot(&m),

@@ -4,9 +4,10 @@
 //! handler is built per run and reused for every finding.
 
 use super::{Outcome, summary_line};
+use crate::core::severity::Severity;
 use crate::core::source::SourceFile;
 use crate::engine::Report;
-use crate::lint::diagnostic::{Diagnostic, Label, Severity};
+use crate::lint::diagnostic::{Diagnostic, Label};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
     SourceCode, SourceSpan, SpanContents,

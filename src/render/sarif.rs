@@ -4,8 +4,9 @@
 //! the official schema.
 
 use super::Outcome;
+use crate::core::severity::Severity;
 use crate::engine::Report;
-use crate::lint::diagnostic::{Diagnostic, Severity};
+use crate::lint::diagnostic::Diagnostic;
 use crate::rules;
 use serde::Serialize;
 
@@ -242,7 +243,7 @@ fn result(report: &Report, d: &Diagnostic, all: &[&dyn crate::lint::rule::Rule])
     }
 }
 
-fn artifact(report: &Report, path: &crate::core::source::RelPath) -> ArtifactLocation {
+fn artifact(report: &Report, path: &crate::core::path::RelPath) -> ArtifactLocation {
     ArtifactLocation {
         uri: report.display_path(path),
         uri_base_id: "%SRCROOT%",

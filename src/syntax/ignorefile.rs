@@ -6,7 +6,8 @@
 //! only the top-level folder). Anchoring each pattern with a leading `/` gives exactly
 //! that behaviour with the same matcher.
 
-use crate::core::source::{RelPath, SourceFile, Span};
+use crate::core::path::RelPath;
+use crate::core::source::{SourceFile, Span};
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::path::PathBuf;
@@ -104,7 +105,7 @@ impl IgnoreFile {
 
     /// The span of a 1-based line of the ignore file.
     pub fn line_span(source: &SourceFile, line: usize) -> Option<Span> {
-        crate::index::Index::line_span(source, line)
+        source.line_span(line)
     }
 }
 

@@ -6,9 +6,9 @@
 //! comments). Only `edited-migration` needs it, for the few files a change modified, so
 //! the static pass over every migration does not pay for it.
 
+use crate::core::source::ParseFailure;
 use crate::core::source::Span;
 use crate::syntax::python::{self, dotted, span_of};
-use crate::syntax::yaml::ParseFailure;
 use ruff_python_ast::comparable::ComparableExpr;
 use ruff_python_ast::{Expr, Stmt};
 use std::hash::{DefaultHasher, Hash, Hasher};

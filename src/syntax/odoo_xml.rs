@@ -1,8 +1,8 @@
 //! Odoo data XML through `roxmltree` (byte ranges on every node): the
 //! `ir.model.access` records a file defines.
 
+use crate::core::source::ParseFailure;
 use crate::core::source::{SourceFile, Span};
-use crate::syntax::yaml::ParseFailure;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct XmlAccess {
@@ -56,7 +56,7 @@ pub fn parse(source: &SourceFile) -> Result<XmlFacts, ParseFailure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::source::RelPath;
+    use crate::core::path::RelPath;
 
     #[test]
     fn finds_access_records() {

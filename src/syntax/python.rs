@@ -9,8 +9,8 @@
 //! import chains need. Anything that is not a literal, a name, a call or a list/tuple/
 //! dict/set is [`PyValue::Other`]: rules treat it as unknown, never as empty.
 
+use crate::core::source::ParseFailure;
 use crate::core::source::Span;
-use crate::syntax::yaml::ParseFailure;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_python_parser::parse_unchecked_source;
 use ruff_text_size::Ranged;

@@ -7,8 +7,8 @@
 //! and the file is otherwise skipped. Files that never call `.layer(`/`.wrap(` are not
 //! parsed at all.
 
+use crate::core::source::ParseFailure;
 use crate::core::source::{SourceFile, Span};
-use crate::syntax::yaml::ParseFailure;
 use std::collections::BTreeMap;
 use syn::visit::Visit;
 use syn::{Expr, ExprMethodCall};
@@ -314,7 +314,7 @@ pub fn effective_groups(facts: &RustFacts) -> Vec<Vec<LayerUse>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::source::RelPath;
+    use crate::core::path::RelPath;
 
     fn facts(text: &str) -> RustFacts {
         parse(&SourceFile::new(

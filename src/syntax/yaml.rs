@@ -3,7 +3,7 @@
 //! byte spans through the line index before anything else sees them, and resolves
 //! merge keys (`<<: *defaults`), so rules walk a small owned tree with byte spans.
 
-use crate::core::source::{SourceFile, Span};
+use crate::core::source::{ParseFailure, SourceFile, Span};
 use saphyr::Marker;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
@@ -76,13 +76,6 @@ impl YamlNode {
 #[derive(Debug)]
 pub struct YamlFile {
     pub documents: Vec<YamlNode>,
-}
-
-/// Why a file could not be parsed, and where.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseFailure {
-    pub message: String,
-    pub span: Option<Span>,
 }
 
 pub fn parse(source: &SourceFile) -> Result<YamlFile, ParseFailure> {
@@ -180,7 +173,7 @@ fn scalar_value(scalar: &Scalar<'_>) -> YamlValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::source::RelPath;
+    use crate::core::path::RelPath;
 
     fn src(text: &str) -> SourceFile {
         SourceFile::new(RelPath::new("docker-compose.yml"), text.to_string())

@@ -1,7 +1,7 @@
 //! The middleware role table (`rules/middleware.toml`, compiled in, extended by
 //! guardrail.toml) and the order-constraint check over an evaluated list.
 
-use crate::lint::diagnostic::Severity;
+use crate::core::severity::Severity;
 use serde::Deserialize;
 
 pub const BUILTIN_TABLE: &str = include_str!("../../../rules/middleware.toml");
@@ -267,7 +267,8 @@ mod tests {
     }
 }
 
-use crate::core::source::{RelPath, Span};
+use crate::core::path::RelPath;
+use crate::core::source::Span;
 use crate::index::Index;
 use crate::syntax::python::{PyClass, PyModule, PyNode, PyStmt, PyValue};
 

@@ -12,7 +12,9 @@ pub mod settings;
 pub mod version;
 
 use crate::core::kind::FileKind;
-use crate::core::source::{RelPath, Span};
+use crate::core::path::RelPath;
+use crate::core::path::{join, parent};
+use crate::core::source::Span;
 use crate::index::{Index, MigrationLoad};
 use crate::syntax::migration::{DepTarget, MigrationFacts};
 use crate::syntax::python::{PyModule, PyStmt, PyValue};
@@ -173,7 +175,7 @@ impl DjangoProject {
                         f.kind == FileKind::DjangoMigration || f.path.file_name() == "__init__.py"
                     }))
             {
-                app_dirs.insert(parent_of(dir).to_string());
+                app_dirs.insert(parent(dir).to_string());
             }
         }
 
@@ -244,7 +246,7 @@ impl DjangoProject {
                     let package = has(&dir, "__init__.py");
                     if targets.is_empty() {
                         project.apps.push(App {
-                            dir: parent_of(&dir).to_string(),
+                            dir: parent(&dir).to_string(),
                             label: label.clone(),
                             migrations_dir: dir,
                             has_migrations_package: package,
@@ -474,18 +476,6 @@ impl DjangoProject {
         }
         out
     }
-}
-
-fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() {
-        name.to_string()
-    } else {
-        format!("{dir}/{name}")
-    }
-}
-
-fn parent_of(dir: &str) -> &str {
-    dir.rsplit_once('/').map_or("", |(p, _)| p)
 }
 
 /// Settings assignments at module level and inside `if`/`try` blocks.

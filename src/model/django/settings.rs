@@ -9,7 +9,9 @@
 //! `env.list(...)`, entries that are not strings) makes the list *partial*: rules then
 //! say less rather than guess, and a partial list is never taken as empty.
 
-use crate::core::source::{RelPath, Span};
+use crate::core::path::RelPath;
+use crate::core::path::join;
+use crate::core::source::Span;
 use crate::index::Index;
 use crate::syntax::python::{PyNode, PyStmt, PyValue};
 use std::collections::{BTreeMap, BTreeSet};
@@ -166,11 +168,6 @@ impl Evaluator<'_> {
     fn resolve(&self, path: &RelPath, level: u32, module: Option<&str>) -> Option<String> {
         let tail = module.unwrap_or("").replace('.', "/");
         let candidates = |base: &str| -> Vec<String> {
-            let join = |b: &str, t: &str| match (b.is_empty(), t.is_empty()) {
-                (true, _) => t.to_string(),
-                (false, true) => b.to_string(),
-                (false, false) => format!("{b}/{t}"),
-            };
             let stem = join(base, &tail);
             vec![format!("{stem}.py"), join(&stem, "__init__.py")]
         };

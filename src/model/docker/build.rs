@@ -4,7 +4,9 @@
 //! application's code, or needing a database. A stage built `FROM` another stage of the
 //! file inherits that stage's events first.
 
-use crate::core::source::{RelPath, SourceFile, Span};
+use crate::core::path::RelPath;
+use crate::core::path::{join, normalize, strip_dir};
+use crate::core::source::{SourceFile, Span};
 use crate::index::Index;
 use crate::syntax::dockerfile::{Args, Dockerfile, Instruction};
 use crate::syntax::ignorefile::IgnoreFile;
@@ -261,29 +263,6 @@ fn compose_context(index: &Index, dockerfile: &RelPath) -> Option<String> {
         }
     }
     None
-}
-
-fn join(a: &str, b: &str) -> String {
-    if b.starts_with('/') || a.is_empty() {
-        b.to_string()
-    } else {
-        format!("{a}/{b}")
-    }
-}
-
-/// Resolves `.` and `..` in a relative path.
-pub fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for c in path.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    parts.join("/")
 }
 
 /// Sources and destination of a COPY/ADD (heredoc copies have no context sources).
@@ -946,18 +925,6 @@ pub fn coverage(before: &[Event], target: &str, bind_mounts: &[(String, String)]
 }
 
 /// `target` below `dir`: the rest of the path.
-fn strip_dir<'a>(target: &'a str, dir: &str) -> Option<&'a str> {
-    let dir = dir.trim_end_matches('/');
-    if dir.is_empty() {
-        return Some(target.trim_start_matches('/'));
-    }
-    let rest = target.strip_prefix(dir)?;
-    if rest.is_empty() {
-        return Some("");
-    }
-    rest.strip_prefix('/')
-}
-
 #[cfg(test)]
 mod coverage_tests {
     use super::*;

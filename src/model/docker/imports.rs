@@ -7,7 +7,8 @@
 //! at start-up, or cannot fail it, and are left out. Each third-party module comes
 //! with the chain that reaches it.
 
-use crate::core::source::{RelPath, Span};
+use crate::core::path::RelPath;
+use crate::core::source::Span;
 use crate::index::Index;
 use crate::model::docker::build::Context;
 use crate::syntax::python::{PyModule, PyStmt, PyValue};

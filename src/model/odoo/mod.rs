@@ -4,7 +4,9 @@
 //! access rules its loaded CSV and XML files grant.
 
 use crate::core::kind::FileKind;
-use crate::core::source::{RelPath, Span};
+use crate::core::path::RelPath;
+use crate::core::path::join;
+use crate::core::source::Span;
 use crate::index::Index;
 use crate::syntax::python::{PyClass, PyNode, PyStmt, PyValue};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -312,13 +314,6 @@ pub fn major_of(version: &str) -> Option<u32> {
 
 /// Python files imported from the module's `__init__.py`, through relative imports.
 fn reachable_python(index: &Index, dir: &str) -> Vec<RelPath> {
-    let join = |d: &str, n: &str| {
-        if d.is_empty() {
-            n.to_string()
-        } else {
-            format!("{d}/{n}")
-        }
-    };
     let resolve = |base: &str, name: &str| -> Option<String> {
         let as_file = join(base, &format!("{}.py", name.replace('.', "/")));
         if index.get(&as_file).is_some() {

@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::rule::{FileContext, Rule};
 use crate::model::compose::{is_datastore, services};
 
 declare_rule! {
@@ -45,10 +45,6 @@ const ADMIN_VARS: &[&str] = &[
 ];
 
 impl Rule for AdminCredentialsInWorker {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(doc) = ctx.file.yaml().and_then(|y| y.documents.first()) else {
             return;

@@ -1,6 +1,7 @@
+use crate::core::severity::Severity;
 use crate::declare_rule;
-use crate::lint::diagnostic::{Diagnostic, Severity};
-use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{FileContext, Rule};
 use crate::model::compose::{is_dev_file, services};
 
 declare_rule! {
@@ -88,10 +89,6 @@ pub fn shipped_default(value: &str) -> Option<String> {
 }
 
 impl Rule for DefaultCredentials {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(doc) = ctx.file.yaml().and_then(|y| y.documents.first()) else {
             return;

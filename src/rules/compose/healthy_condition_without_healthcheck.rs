@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::rule::{FileContext, Rule};
 use crate::model::compose::{NO_IMAGE_HEALTHCHECK, dependencies, dockerfile_healthcheck, services};
 
 declare_rule! {
@@ -49,10 +49,6 @@ declare_rule! {
 }
 
 impl Rule for HealthyConditionWithoutHealthcheck {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(doc) = ctx.file.yaml().and_then(|y| y.documents.first()) else {
             return;

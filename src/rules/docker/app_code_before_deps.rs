@@ -1,7 +1,7 @@
 use super::{analyse, base_has_deps, brings_environment, installs_deps, runs_app};
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::rule::{FileContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -41,18 +41,15 @@ declare_rule! {
         severity: Error,
         summary: "A build step runs the application before its dependencies are installed",
         kinds: [Dockerfile],
+        needs: [Docker],
     }
 }
 
 impl Rule for AppCodeBeforeDeps {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(analysis) = analyse(ctx) else { return };
         for (si, timeline) in analysis.timelines.iter().enumerate() {
-            if base_has_deps(analysis.df, si, &ctx.settings.docker_base_images) {
+            if base_has_deps(analysis.df, si, &ctx.options().docker_base_images) {
                 continue;
             }
             let Some(r) = timeline.iter().position(|e| runs_app(e).is_some()) else {

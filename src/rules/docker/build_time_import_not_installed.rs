@@ -1,9 +1,10 @@
 use super::{analyse, brings_environment, installs_deps};
-use crate::core::source::{RelPath, Span};
+use crate::core::path::RelPath;
+use crate::core::source::Span;
 use crate::declare_rule;
 use crate::index::Index;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::rule::{FileContext, Rule};
 use crate::model::docker::build::{
     Action, Context, Coverage, Event, EventKind, Install, container_path, coverage, env_pairs,
 };
@@ -59,6 +60,7 @@ declare_rule! {
         severity: Error,
         summary: "A build-time Django command imports a dependency not installed yet",
         kinds: [Dockerfile],
+        needs: [Docker],
     }
 }
 
@@ -66,22 +68,18 @@ declare_rule! {
 const EMPTY_BASES: &[&str] = &["python", "pypy", "debian", "ubuntu", "alpine"];
 
 impl Rule for BuildTimeImportNotInstalled {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(analysis) = analyse(ctx) else { return };
         let Some(context) = &analysis.context else {
             return;
         };
-        let overrides = &ctx.settings.docker_import_names;
+        let overrides = &ctx.options().docker_import_names;
         let declared = declared_modules(ctx.index, context, overrides);
         if declared.is_empty() {
             return;
         }
         for (si, timeline) in analysis.timelines.iter().enumerate() {
-            if !base_is_known_empty(analysis.df, si, &ctx.settings.docker_base_images) {
+            if !base_is_known_empty(analysis.df, si, &ctx.options().docker_base_images) {
                 continue;
             }
             for (i, e) in timeline.iter().enumerate() {
@@ -374,7 +372,7 @@ fn read_requirements(index: &Index, path: &str, out: &mut Vec<String>, depth: us
     out.extend(parsed.distributions);
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     for inc in parsed.includes {
-        let p = crate::model::docker::build::normalize(&if dir.is_empty() {
+        let p = crate::core::path::normalize(&if dir.is_empty() {
             inc.clone()
         } else {
             format!("{dir}/{inc}")

@@ -1,7 +1,7 @@
 use super::{analyse, installs_deps};
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::rule::{FileContext, Rule};
 use crate::model::docker::build::{Action, EventKind, Install};
 
 declare_rule! {
@@ -33,14 +33,11 @@ declare_rule! {
         severity: Warning,
         summary: "The whole context is copied before the dependency install",
         kinds: [Dockerfile],
+        needs: [Docker],
     }
 }
 
 impl Rule for CopyAllBeforeInstall {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(analysis) = analyse(ctx) else { return };
         for (si, timeline) in analysis.timelines.iter().enumerate() {

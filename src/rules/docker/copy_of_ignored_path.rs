@@ -1,7 +1,7 @@
 use super::analyse;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::rule::{FileContext, Rule};
 use crate::model::docker::build::EventKind;
 
 declare_rule! {
@@ -32,14 +32,11 @@ declare_rule! {
         severity: Error,
         summary: "COPY of a path that .dockerignore excludes",
         kinds: [Dockerfile],
+        needs: [Docker],
     }
 }
 
 impl Rule for CopyOfIgnoredPath {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(analysis) = analyse(ctx) else { return };
         let Some(context) = &analysis.context else {
@@ -86,7 +83,7 @@ impl Rule for CopyOfIgnoredPath {
                         ignore.path
                     ));
                     if let Some(src) = ctx.index.get(ignore.path.as_str()).and_then(|f| f.source())
-                        && let Some(span) = crate::index::Index::line_span(src, line)
+                        && let Some(span) = src.line_span(line)
                     {
                         d = d.related(ignore.path.clone(), span, "excluded here");
                     }

@@ -1,7 +1,7 @@
 use super::analyse;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::rule::{FileContext, Rule};
 use crate::model::docker::build::{Action, EventKind};
 
 declare_rule! {
@@ -33,14 +33,11 @@ declare_rule! {
         severity: Error,
         summary: "A build step needs a database (migrate, loaddata, tenant bootstrap)",
         kinds: [Dockerfile],
+        needs: [Docker],
     }
 }
 
 impl Rule for DatabaseCommandAtBuild {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(analysis) = analyse(ctx) else { return };
         for timeline in analysis.timelines {

@@ -1,7 +1,7 @@
 use super::analyse;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{FileContext, Rule, RuleMeta};
+use crate::lint::rule::{FileContext, Rule};
 use crate::model::docker::build::{Action, Coverage, EventKind, Install, container_path, coverage};
 
 declare_rule! {
@@ -37,14 +37,11 @@ declare_rule! {
         severity: Error,
         summary: "A dependency file is installed from but never copied into the image",
         kinds: [Dockerfile],
+        needs: [Docker],
     }
 }
 
 impl Rule for InstallFileNotInContext {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(analysis) = analyse(ctx) else { return };
         // Whether a copied file exists needs the context; whether it was copied does not.

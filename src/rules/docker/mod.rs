@@ -21,7 +21,7 @@ pub struct Analysis<'a> {
 /// The file's Dockerfile and its build, computed once and shared by every rule.
 pub fn analyse<'a>(ctx: &'a FileContext<'a>) -> Option<Analysis<'a>> {
     let df = ctx.file.dockerfile()?;
-    let build = ctx.file.docker_build(ctx.index)?;
+    let build = ctx.project.docker_build(ctx.file.path.as_str())?;
     Some(Analysis {
         df,
         context: build.context.as_ref(),

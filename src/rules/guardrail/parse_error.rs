@@ -1,5 +1,7 @@
 use crate::declare_rule;
-use crate::lint::rule::{Rule, RuleMeta};
+use crate::index::{FileFailure, Index};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -34,8 +36,26 @@ declare_rule! {
     }
 }
 
-impl Rule for ParseError {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
+impl Rule for ParseError {}
+
+/// One finding per file whose parse failed, whichever rules asked for it. Called by the
+/// engine after every other rule, when all the parses the run needed have happened.
+pub fn diagnostics(index: &Index) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for file in index.files() {
+        let Some(FileFailure::Parse(failure)) = file.failure() else {
+            continue;
+        };
+        let mut d = Diagnostic::new(&ParseError::META, file.path.clone(), &failure.message)
+            .note(
+                "the tools that read this file at deploy time fail on it too, and guardrail \
+                 could not check it",
+            )
+            .help("fix the syntax at the marked position");
+        if let Some(span) = failure.span {
+            d = d.span(span).label("here");
+        }
+        out.push(d);
     }
+    out
 }

@@ -1,5 +1,9 @@
+use crate::core::severity::Severity;
 use crate::declare_rule;
-use crate::lint::rule::{Rule, RuleMeta};
+use crate::index::{FileFailure, Index};
+use crate::input::discover::Discovered;
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -38,8 +42,41 @@ declare_rule! {
     }
 }
 
-impl Rule for SkippedFile {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
+impl Rule for SkippedFile {}
+
+/// One finding per file skipped on read and per path the walk could not read. Called by
+/// the engine after every other rule, when every file the run needed has been read.
+pub fn diagnostics(index: &Index, discovered: &Discovered) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for file in index.files() {
+        let Some(FileFailure::Skipped { reason, severity }) = file.failure() else {
+            continue;
+        };
+        out.push(
+            Diagnostic::new(
+                &SkippedFile::META,
+                file.path.clone(),
+                format!("file skipped: it {reason}"),
+            )
+            .severity(severity)
+            .note("guardrail did not check this file, so a problem in it would go unreported")
+            .help(
+                "convert it to UTF-8 text, raise `max-file-size`, or exclude it with \
+                 `exclude` in guardrail.toml",
+            ),
+        );
     }
+    for (path, message) in &discovered.errors {
+        out.push(
+            Diagnostic::new(
+                &SkippedFile::META,
+                path.clone(),
+                format!("could not be read during the walk: {message}"),
+            )
+            .severity(Severity::Warning)
+            .note("guardrail did not check what it could not read")
+            .help("fix the permissions, or exclude the path with `exclude` in guardrail.toml"),
+        );
+    }
+    out
 }

@@ -1,7 +1,7 @@
 use super::{LISTS, label_entry, short};
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{FileContext, ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{FileContext, ProjectContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -37,14 +37,11 @@ declare_rule! {
         severity: Error,
         summary: "The same middleware is listed twice",
         kinds: [DjangoSettings, Python, Rust],
+        needs: [DjangoSettings],
     }
 }
 
 impl Rule for Duplicate {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         if ctx.file.kind == crate::core::kind::FileKind::Rust {
             super::rust_layers::duplicate(ctx, &Self::META, out);
@@ -52,7 +49,7 @@ impl Rule for Duplicate {
     }
 
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
-        for module in ctx.index.django_settings() {
+        for module in ctx.project.django_settings() {
             for name in LISTS {
                 let Some(list) = module.list(name) else {
                     continue;

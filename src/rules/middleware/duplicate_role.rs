@@ -1,7 +1,7 @@
 use super::{LISTS, Roles, evidence, label_entry, short};
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{FileContext, ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{FileContext, ProjectContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -43,14 +43,11 @@ declare_rule! {
         severity: Error,
         summary: "Two middlewares play the same role",
         kinds: [DjangoSettings, Python, Rust],
+        needs: [DjangoSettings],
     }
 }
 
 impl Rule for DuplicateRole {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         if ctx.file.kind == crate::core::kind::FileKind::Rust {
             super::rust_layers::duplicate_role(ctx, &Self::META, out);
@@ -59,8 +56,8 @@ impl Rule for DuplicateRole {
 
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut roles = Roles::new(ctx);
-        let table = &ctx.settings.middleware;
-        for module in ctx.index.django_settings() {
+        let table = &ctx.options().middleware;
+        for module in ctx.project.django_settings() {
             for name in LISTS {
                 let Some(list) = module.list(name) else {
                     continue;

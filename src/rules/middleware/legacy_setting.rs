@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{ProjectContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -36,17 +36,14 @@ declare_rule! {
         severity: Error,
         summary: "MIDDLEWARE_CLASSES is set, which Django ignores",
         kinds: [DjangoSettings, Python, Requirements, PyProject],
+        needs: [DjangoSettings],
     }
 }
 
 impl Rule for LegacySetting {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let version = crate::model::django::version::django_major(ctx.index);
-        for module in ctx.index.django_settings() {
+        for module in ctx.project.django_settings() {
             let Some(legacy) = module.list("MIDDLEWARE_CLASSES") else {
                 continue;
             };

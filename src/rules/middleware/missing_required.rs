@@ -1,7 +1,7 @@
 use super::Roles;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{ProjectContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -37,6 +37,7 @@ declare_rule! {
         severity: Error,
         summary: "The admin is installed without the middleware it requires",
         kinds: [DjangoSettings, Python],
+        needs: [DjangoSettings],
     }
 }
 
@@ -59,13 +60,9 @@ const REQUIRED: &[(&str, &str, &str)] = &[
 ];
 
 impl Rule for MissingRequired {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut roles = Roles::new(ctx);
-        for module in ctx.index.django_settings() {
+        for module in ctx.project.django_settings() {
             let (Some(apps), Some(mw)) = (module.list("INSTALLED_APPS"), module.list("MIDDLEWARE"))
             else {
                 continue;

@@ -8,7 +8,7 @@ pub mod missing_required;
 pub mod order;
 pub mod rust_layers;
 
-use crate::core::source::RelPath;
+use crate::core::path::RelPath;
 use crate::index::Index;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::ProjectContext;
@@ -37,7 +37,7 @@ impl<'a> Roles<'a> {
         if let Some(hit) = self.cache.get(class) {
             return hit.clone();
         }
-        let found = resolve_role(self.ctx.index, &self.ctx.settings.middleware, class);
+        let found = resolve_role(self.ctx.index, &self.ctx.options().middleware, class);
         self.cache.insert(class.to_string(), found.clone());
         found
     }

@@ -1,7 +1,7 @@
 use super::{LISTS, Roles, label_entry, short};
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{ProjectContext, Rule};
 use crate::model::django::middleware::violation;
 
 declare_rule! {
@@ -43,17 +43,14 @@ declare_rule! {
         severity: Warning,
         summary: "Middleware in an order its documentation forbids",
         kinds: [DjangoSettings, Python],
+        needs: [DjangoSettings],
     }
 }
 
 impl Rule for Order {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut roles = Roles::new(ctx);
-        for module in ctx.index.django_settings() {
+        for module in ctx.project.django_settings() {
             for name in LISTS {
                 let Some(list) = module.list(name) else {
                     continue;
@@ -72,7 +69,7 @@ impl Rule for Order {
                         (Some(a), Some(b)) => a.compatible(b),
                         _ => false,
                     };
-                for rule in &ctx.settings.middleware.order {
+                for rule in &ctx.options().middleware.order {
                     let Some(v) = violation(rule, &role_refs, &compatible) else {
                         continue;
                     };

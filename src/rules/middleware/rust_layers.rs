@@ -12,7 +12,7 @@ pub fn pairs(ctx: &FileContext<'_>, by_role: bool) -> Vec<(LayerUse, LayerUse, O
     let Some(facts) = ctx.file.rust_layers() else {
         return Vec::new();
     };
-    let table = &ctx.settings.middleware;
+    let table = &ctx.options().middleware;
     let mut out: Vec<(LayerUse, LayerUse, Option<String>)> = Vec::new();
     for group in effective_groups(facts) {
         for (j, later) in group.iter().enumerate() {
@@ -39,7 +39,7 @@ pub fn pairs(ctx: &FileContext<'_>, by_role: bool) -> Vec<(LayerUse, LayerUse, O
 }
 
 pub fn duplicate(ctx: &FileContext<'_>, meta: &'static RuleMeta, out: &mut Vec<Diagnostic>) {
-    let table = &ctx.settings.middleware;
+    let table = &ctx.options().middleware;
     for (first, later, role) in pairs(ctx, false) {
         let mut note = format!(
             "every request to these routes passes through `{}` twice: its effects happen twice",
@@ -64,7 +64,7 @@ pub fn duplicate(ctx: &FileContext<'_>, meta: &'static RuleMeta, out: &mut Vec<D
 }
 
 pub fn duplicate_role(ctx: &FileContext<'_>, meta: &'static RuleMeta, out: &mut Vec<Diagnostic>) {
-    let table = &ctx.settings.middleware;
+    let table = &ctx.options().middleware;
     for (first, later, role) in pairs(ctx, true) {
         let Some(role) = role.as_deref().and_then(|r| table.role(r)) else {
             continue;

@@ -2,7 +2,7 @@ use super::qualified;
 use crate::core::kind::{FileKind, classify};
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{ProjectContext, Rule};
 use crate::syntax::migration;
 
 declare_rule! {
@@ -38,18 +38,15 @@ declare_rule! {
         severity: Error,
         summary: "A migration that exists on the base branch was deleted or renamed",
         kinds: [DjangoMigration, Python, DjangoSettings],
+        needs: [Django],
         git_aware: true,
     }
 }
 
 impl Rule for DeletedMigration {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(changes) = ctx.changes else { return };
-        let project = ctx.index.django();
+        let project = ctx.project.django();
         for (old, renamed_to) in changes.removed() {
             if classify(old.as_str()) != FileKind::DjangoMigration {
                 continue;

@@ -2,7 +2,7 @@ use super::qualified;
 use crate::declare_rule;
 use crate::input::changes::ChangeKind;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{ProjectContext, Rule};
 use crate::syntax::migration::{self, DepRef, DepTarget, MigrationFacts};
 use std::collections::HashMap;
 
@@ -42,18 +42,15 @@ declare_rule! {
         severity: Error,
         summary: "A migration that exists on the base branch was edited",
         kinds: [DjangoMigration, Python, DjangoSettings],
+        needs: [Django],
         git_aware: true,
     }
 }
 
 impl Rule for EditedMigration {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(changes) = ctx.changes else { return };
-        let project = ctx.index.django();
+        let project = ctx.project.django();
         // Squashes at the base: finishing a squash removes `replaces` from it, and its
         // dependents are re-pointed at it; both sides must alias through it.
         let mut base_aliases: HashMap<(String, String), String> = HashMap::new();

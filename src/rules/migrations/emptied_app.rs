@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{ProjectContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -36,16 +36,13 @@ declare_rule! {
         severity: Error,
         summary: "An app with models has no migrations",
         kinds: [DjangoMigration, Python, DjangoSettings],
+        needs: [Django],
     }
 }
 
 impl Rule for EmptiedApp {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
-        let project = ctx.index.django();
+        let project = ctx.project.django();
         for app in &project.apps {
             if app.migrations_disabled || app.models.is_empty() || !app.migrations.is_empty() {
                 continue;

@@ -1,8 +1,7 @@
 use crate::core::kind::FileKind;
 use crate::declare_rule;
-use crate::index::Index;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{ProjectContext, Rule};
 use crate::syntax::ignorefile::IgnoreFile;
 use std::collections::BTreeMap;
 
@@ -39,16 +38,13 @@ declare_rule! {
         severity: Error,
         summary: "A .gitignore or .dockerignore pattern excludes migration files",
         kinds: [GitIgnore, DockerIgnore, DjangoMigration, Python, DjangoSettings],
+        needs: [Django],
     }
 }
 
 impl Rule for IgnoredByVcs {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
-        let project = ctx.index.django();
+        let project = ctx.project.django();
         let apps: Vec<_> = project
             .apps
             .iter()
@@ -100,7 +96,7 @@ impl Rule for IgnoredByVcs {
                     )
                 };
                 for (line, (pattern, dirs)) in hits {
-                    let Some(span) = Index::line_span(source, line) else {
+                    let Some(span) = source.line_span(line) else {
                         continue;
                     };
                     let shown: Vec<String> =

@@ -1,7 +1,7 @@
 use super::qualified;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{ProjectContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -48,16 +48,13 @@ declare_rule! {
         severity: Error,
         summary: "A migration depends on a migration that does not exist",
         kinds: [DjangoMigration, Python, DjangoSettings],
+        needs: [Django],
     }
 }
 
 impl Rule for MissingDependency {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
-        let project = ctx.index.django();
+        let project = ctx.project.django();
         for (i, node) in project.migrations.iter().enumerate() {
             let Some(facts) = project.facts(ctx.index, i) else {
                 continue;

@@ -1,7 +1,7 @@
 use super::qualified;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{ProjectContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -33,16 +33,13 @@ declare_rule! {
         severity: Error,
         summary: "An app has two leaf migrations and no merge migration",
         kinds: [DjangoMigration, Python, DjangoSettings],
+        needs: [Django],
     }
 }
 
 impl Rule for MultipleLeaves {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
-        let project = ctx.index.django();
+        let project = ctx.project.django();
         for (ai, app) in project.apps.iter().enumerate() {
             if app.migrations.len() < 2 {
                 continue;

@@ -1,7 +1,7 @@
 use super::qualified;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{ProjectContext, Rule};
 use std::collections::BTreeMap;
 
 declare_rule! {
@@ -40,18 +40,15 @@ declare_rule! {
         severity: Warning,
         summary: "Two migrations of one app share a number and neither depends on the other",
         kinds: [DjangoMigration, Python, DjangoSettings],
+        needs: [Django],
         git_aware: true,
     }
 }
 
 impl Rule for NumberCollision {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(changes) = ctx.changes else { return };
-        let project = ctx.index.django();
+        let project = ctx.project.django();
         for (ai, app) in project.apps.iter().enumerate() {
             if app.migrations.len() < 2 {
                 continue;

@@ -1,7 +1,7 @@
 use super::judged;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{ProjectContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -29,16 +29,13 @@ declare_rule! {
         severity: Error,
         summary: "An ir.model.access.csv exists but the manifest does not load it",
         kinds: [OdooManifest, Python, OdooAccessCsv],
+        needs: [Odoo],
     }
 }
 
 impl Rule for AccessFileNotInManifest {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
-        let project = ctx.index.odoo(ctx.settings.odoo_major);
+        let project = ctx.project.odoo();
         for module in &project.modules {
             if !judged(module) {
                 continue;

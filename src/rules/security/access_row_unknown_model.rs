@@ -1,7 +1,7 @@
 use super::judged;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{ProjectContext, Rule};
 use crate::model::odoo::{OdooModule, model_xmlid};
 use std::collections::BTreeSet;
 
@@ -35,6 +35,7 @@ declare_rule! {
         severity: Error,
         summary: "An access rule names a model that its module does not define",
         kinds: [OdooManifest, Python, OdooAccessCsv],
+        needs: [Odoo],
     }
 }
 
@@ -53,12 +54,8 @@ fn touched(module: &OdooModule) -> Option<BTreeSet<String>> {
 }
 
 impl Rule for AccessRowUnknownModel {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
-        let project = ctx.index.odoo(ctx.settings.odoo_major);
+        let project = ctx.project.odoo();
         for module in &project.modules {
             if !judged(module) {
                 continue;

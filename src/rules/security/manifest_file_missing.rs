@@ -1,6 +1,7 @@
+use crate::core::severity::Severity;
 use crate::declare_rule;
-use crate::lint::diagnostic::{Diagnostic, Severity};
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{ProjectContext, Rule};
 use globset::GlobBuilder;
 
 declare_rule! {
@@ -32,20 +33,17 @@ declare_rule! {
         severity: Error,
         summary: "An Odoo manifest lists a file that does not exist",
         kinds: [OdooManifest],
+        needs: [Odoo],
     }
 }
 
 impl Rule for ManifestFileMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
         // A single file was checked: absent files may exist.
         if ctx.index.is_partial() {
             return;
         }
-        let project = ctx.index.odoo(ctx.settings.odoo_major);
+        let project = ctx.project.odoo();
         for module in &project.modules {
             if !module.installable {
                 continue;

@@ -5,7 +5,7 @@ use super::{
 use crate::core::source::Span;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{ProjectContext, Rule};
 use crate::model::odoo::model_xmlid;
 
 declare_rule! {
@@ -43,16 +43,13 @@ declare_rule! {
         severity: Error,
         summary: "An Odoo module defines models and loads no access rules",
         kinds: [OdooManifest, Python, OdooAccessCsv, Xml],
+        needs: [Odoo],
     }
 }
 
 impl Rule for MissingAccessFile {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
-        let project = ctx.index.odoo(ctx.settings.odoo_major);
+        let project = ctx.project.odoo();
         for module in &project.modules {
             if !judged(module)
                 || has_access_file(ctx.index, module)

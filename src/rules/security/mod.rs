@@ -11,7 +11,7 @@ pub mod required_file;
 pub mod security_file_not_loaded;
 pub mod transient_model_access;
 
-use crate::core::source::RelPath;
+use crate::core::path::RelPath;
 use crate::index::Index;
 use crate::model::odoo::{ModelKind, OdooModel, OdooModule, OdooProject, model_xmlid};
 use std::collections::BTreeSet;

@@ -2,9 +2,10 @@ use super::{
     csv_line, granted, granted_by_dependent, has_access_file, judged, needing_access,
     unloaded_access_csvs,
 };
+use crate::core::severity::Severity;
 use crate::declare_rule;
-use crate::lint::diagnostic::{Diagnostic, Severity};
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{ProjectContext, Rule};
 use crate::model::odoo::model_xmlid;
 
 declare_rule! {
@@ -42,16 +43,13 @@ declare_rule! {
         severity: Error,
         summary: "An Odoo model has no access rule",
         kinds: [OdooManifest, Python, OdooAccessCsv, Xml],
+        needs: [Odoo],
     }
 }
 
 impl Rule for ModelWithoutAccess {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
-        let project = ctx.index.odoo(ctx.settings.odoo_major);
+        let project = ctx.project.odoo();
         for module in &project.modules {
             if !judged(module) || !unloaded_access_csvs(ctx.index, project, module).is_empty() {
                 continue;

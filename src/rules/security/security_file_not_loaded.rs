@@ -1,7 +1,7 @@
-use crate::core::source::RelPath;
+use crate::core::path::RelPath;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::rule::{ProjectContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -31,16 +31,13 @@ declare_rule! {
         severity: Warning,
         summary: "A security XML or CSV file is not loaded by the manifest",
         kinds: [OdooManifest],
+        needs: [Odoo],
     }
 }
 
 impl Rule for SecurityFileNotLoaded {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
-        let project = ctx.index.odoo(ctx.settings.odoo_major);
+        let project = ctx.project.odoo();
         for module in &project.modules {
             if !module.installable || module.entries_unknown {
                 continue;

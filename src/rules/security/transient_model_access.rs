@@ -1,7 +1,8 @@
 use super::{csv_line, granted, judged, unloaded_access_csvs};
+use crate::core::severity::Severity;
 use crate::declare_rule;
-use crate::lint::diagnostic::{Diagnostic, Severity};
-use crate::lint::rule::{ProjectContext, Rule, RuleMeta};
+use crate::lint::diagnostic::Diagnostic;
+use crate::lint::rule::{ProjectContext, Rule};
 use crate::model::odoo::{ModelKind, model_xmlid};
 
 declare_rule! {
@@ -35,16 +36,13 @@ declare_rule! {
         severity: Error,
         summary: "A transient model's access rules do not match the Odoo version",
         kinds: [OdooManifest, Python, OdooAccessCsv, Xml],
+        needs: [Odoo],
     }
 }
 
 impl Rule for TransientModelAccess {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
-        let project = ctx.index.odoo(ctx.settings.odoo_major);
+        let project = ctx.project.odoo();
         for module in &project.modules {
             let Some(major) = module.odoo_major else {
                 continue;

@@ -1,0 +1,130 @@
+//! The project: the index and the models built from it, once per run.
+//!
+//! Threading model (the one place it is decided): models are built *before* any rule
+//! runs, by [`Project::build`] on the caller's thread, for the models the enabled rules
+//! declare they need. A model's build may parse files in parallel; rules then run in
+//! parallel over a `Project` that no longer changes, so no rule ever waits on a lock that
+//! another rayon task holds (the deadlock of lazily built models: a thread that builds a
+//! model inside a rayon task, joins parallel work, steals a task that waits for the same
+//! model, and never wakes).
+
+use crate::core::kind::FileKind;
+use crate::index::Index;
+use crate::model::django::DjangoProject;
+use crate::model::django::middleware::RoleTable;
+use crate::model::django::settings::{self, SettingsModule};
+use crate::model::docker::build::{self, DockerBuild};
+use crate::model::odoo::OdooProject;
+use crate::model::required_files::CompiledEntry;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+/// A model a rule reads; rules declare them (`needs: [...]` in `declare_rule!`) so that
+/// only what an enabled rule needs is built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Need {
+    /// Django apps, models and migration graphs.
+    Django,
+    /// Every Django settings module, its list settings evaluated.
+    DjangoSettings,
+    /// Odoo modules, models and access files.
+    Odoo,
+    /// Every Dockerfile's build: context, stage timelines, classified commands.
+    Docker,
+}
+
+/// Options the models and rules read (from guardrail.toml); never the run's selection,
+/// severities or paths, which belong to the engine.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// `[odoo] version`, as a major version, for manifests whose version does not say.
+    pub odoo_major: Option<u32>,
+    /// Enabled required-file entries (built-in and the team's).
+    pub required_files: Vec<CompiledEntry>,
+    /// The middleware role table: built-in, extended by `[middleware]`.
+    pub middleware: RoleTable,
+    /// `[docker] base-images-with-deps`.
+    pub docker_base_images: Vec<String>,
+    /// `[docker] import-names`: distribution -> module.
+    pub docker_import_names: Vec<(String, String)>,
+}
+
+/// The index and every model the run needs, built once.
+pub struct Project<'a> {
+    pub index: &'a Index,
+    pub options: &'a Options,
+    django: Option<DjangoProject>,
+    settings: Option<Vec<SettingsModule>>,
+    odoo: Option<OdooProject>,
+    docker: Option<FxHashMap<usize, DockerBuild>>,
+}
+
+impl<'a> Project<'a> {
+    /// Builds the models in `needs` (in dependency order; each at most once).
+    pub fn build(index: &'a Index, options: &'a Options, needs: &[Need]) -> Self {
+        let has = |n: Need| needs.contains(&n);
+        let django = has(Need::Django).then(|| DjangoProject::build(index));
+        let settings = has(Need::DjangoSettings).then(|| settings::evaluate_all(index));
+        let odoo = has(Need::Odoo).then(|| OdooProject::build(index, options.odoo_major));
+        let docker = has(Need::Docker).then(|| {
+            let dockerfiles: Vec<usize> = index
+                .files()
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.kind == FileKind::Dockerfile)
+                .map(|(i, _)| i)
+                .collect();
+            dockerfiles
+                .par_iter()
+                .filter_map(|&i| {
+                    let f = index.files().get(i)?;
+                    let df = f.dockerfile()?;
+                    let source = f.source()?;
+                    Some((i, build::analyse(index, &f.path, df, source)))
+                })
+                .collect()
+        });
+        Self {
+            index,
+            options,
+            django,
+            settings,
+            odoo,
+            docker,
+        }
+    }
+
+    /// The Django apps and migration graphs. Empty unless a rule declared
+    /// [`Need::Django`] (a test of every rule's fixtures catches a missing need).
+    pub fn django(&self) -> &DjangoProject {
+        static EMPTY: std::sync::OnceLock<DjangoProject> = std::sync::OnceLock::new();
+        debug_assert!(self.django.is_some(), "a rule reads Django without `needs`");
+        self.django
+            .as_ref()
+            .unwrap_or_else(|| EMPTY.get_or_init(DjangoProject::default))
+    }
+
+    /// Every Django settings module, evaluated ([`Need::DjangoSettings`]).
+    pub fn django_settings(&self) -> &[SettingsModule] {
+        debug_assert!(
+            self.settings.is_some(),
+            "a rule reads settings without `needs`"
+        );
+        self.settings.as_deref().unwrap_or(&[])
+    }
+
+    /// The Odoo modules ([`Need::Odoo`]).
+    pub fn odoo(&self) -> &OdooProject {
+        static EMPTY: std::sync::OnceLock<OdooProject> = std::sync::OnceLock::new();
+        debug_assert!(self.odoo.is_some(), "a rule reads Odoo without `needs`");
+        self.odoo
+            .as_ref()
+            .unwrap_or_else(|| EMPTY.get_or_init(OdooProject::default))
+    }
+
+    /// The build of the Dockerfile at `path` ([`Need::Docker`]).
+    pub fn docker_build(&self, path: &str) -> Option<&DockerBuild> {
+        debug_assert!(self.docker.is_some(), "a rule reads Docker without `needs`");
+        self.docker.as_ref()?.get(&self.index.position(path)?)
+    }
+}
