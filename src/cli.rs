@@ -4,7 +4,7 @@
 use crate::config::{self, CliOverrides, FailOn, Settings};
 use crate::core::error::ToolError;
 use crate::engine;
-use crate::input::changes::{BaseSpec, ChangeSet, FixtureChangeSet, GitChangeSet};
+use crate::input::changes::{BaseSpec, ChangeSet, GitChangeSet};
 use crate::render::graph::{self, GraphFormat};
 use crate::render::{self, Format, Outcome, PrettyOptions};
 use crate::rules;
@@ -123,9 +123,6 @@ pub struct CheckArgs {
     /// Fail (exit 2) when neither --base nor --staged is given.
     #[arg(long)]
     pub require_base: bool,
-    /// Simulated history from a TOML file (tests and demos).
-    #[arg(long, hide = true, conflicts_with_all = ["base", "staged"])]
-    pub changes_file: Option<PathBuf>,
     /// Worker threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -229,7 +226,7 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
         ignore: args.ignore.clone(),
         fail_on: args.fail_on,
     };
-    if args.require_base && args.base.is_none() && !args.staged && args.changes_file.is_none() {
+    if args.require_base && args.base.is_none() && !args.staged {
         return Err(ToolError::Usage(
             "--require-base: pass --base REF (pull requests) or --staged (pre-commit)".into(),
         ));
@@ -251,9 +248,7 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
         };
         let settings = Settings::resolve(loaded.as_ref(), &overrides)?;
         fail_on = settings.fail_on;
-        let changes: Option<Box<dyn ChangeSet>> = if let Some(file) = &args.changes_file {
-            Some(Box::new(FixtureChangeSet::load(file)?))
-        } else if let Some(reference) = &args.base {
+        let changes: Option<Box<dyn ChangeSet>> = if let Some(reference) = &args.base {
             Some(Box::new(GitChangeSet::open(
                 &root_for_config,
                 &BaseSpec::Ref(reference.clone()),
