@@ -6,4 +6,5 @@ pub mod django;
 pub mod docker;
 pub mod odoo;
 pub mod project;
+pub mod python;
 pub mod required_files;

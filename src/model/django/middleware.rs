@@ -268,8 +268,10 @@ mod tests {
 }
 
 use crate::core::path::RelPath;
+use crate::core::path::parent;
 use crate::core::source::Span;
 use crate::index::Index;
+use crate::model::python::{ancestors, resolve_in_roots};
 use crate::syntax::python::{PyClass, PyModule, PyNode, PyStmt, PyValue};
 
 /// Why a middleware has its role.
@@ -297,16 +299,23 @@ pub struct ResolvedRole {
     pub source: RoleSource,
 }
 
-/// The role of the middleware named `class_path`: from the table, or by reading the
-/// project's own class (its bases through imports, then its code).
-pub fn resolve_role(index: &Index, table: &RoleTable, class_path: &str) -> Option<ResolvedRole> {
-    resolve(index, table, class_path, 0)
+/// The role of the middleware named `class_path` in the settings file `listed_in`: from
+/// the table, or by reading the project's own class (its bases through imports, then its
+/// code), found from the source roots above the settings file.
+pub fn resolve_role(
+    index: &Index,
+    table: &RoleTable,
+    class_path: &str,
+    listed_in: &str,
+) -> Option<ResolvedRole> {
+    resolve(index, table, class_path, listed_in, 0)
 }
 
 fn resolve(
     index: &Index,
     table: &RoleTable,
     class_path: &str,
+    listed_in: &str,
     depth: usize,
 ) -> Option<ResolvedRole> {
     if let Some(role) = table.role_of(class_path) {
@@ -319,12 +328,12 @@ fn resolve(
         return None;
     }
     let (module_path, name) = class_path.rsplit_once('.')?;
-    let file = find_module(index, module_path)?;
+    let file = resolve_in_roots(index, module_path, ancestors(parent(listed_in)))?;
     let module = index.get(&file)?.python()?;
     let Some(class) = module.classes().find(|c| c.name == name) else {
         // Re-exported: `from .tenant import TenantRoutingMiddleware` in a package.
         let target = imported_name(module, &file, name)?;
-        return resolve(index, table, &target, depth + 1);
+        return resolve(index, table, &target, listed_in, depth + 1);
     };
     let path = RelPath::new(file.clone());
     for base in &class.bases {
@@ -345,7 +354,7 @@ fn resolve(
             }
             None => base_name.to_string(),
         };
-        if let Some(found) = resolve(index, table, &full, depth + 1) {
+        if let Some(found) = resolve(index, table, &full, listed_in, depth + 1) {
             return Some(ResolvedRole {
                 role: found.role,
                 source: match found.source {
@@ -360,22 +369,6 @@ fn resolve(
         }
     }
     evidence(table, class, &path)
-}
-
-/// The file of a dotted module path (`apps.core.middleware`), anywhere in the tree.
-fn find_module(index: &Index, module: &str) -> Option<String> {
-    let stem = module.replace('.', "/");
-    let candidates = [format!("{stem}.py"), format!("{stem}/__init__.py")];
-    index
-        .files()
-        .iter()
-        .map(|f| f.path.as_str())
-        .find(|p| {
-            candidates
-                .iter()
-                .any(|c| p == c || p.ends_with(&format!("/{c}")))
-        })
-        .map(str::to_string)
 }
 
 /// The dotted path a name was imported from in `module` (module-level imports).
@@ -522,19 +515,53 @@ mod resolve_tests {
             ),
         ]);
         let table = RoleTable::builtin();
-        let r = resolve_role(&idx, &table, "apps.core.middleware.TenantRoutingMiddleware").unwrap();
+        let r = resolve_role(
+            &idx,
+            &table,
+            "apps.core.middleware.TenantRoutingMiddleware",
+            "backend/config/settings.py",
+        )
+        .unwrap();
         assert_eq!(r.role, "tenant-resolution");
         assert!(
             matches!(&r.source, RoleSource::Evidence { what, .. } if what == "calls `connection.set_schema`")
         );
-        let r = resolve_role(&idx, &table, "apps.core.middleware.MySession").unwrap();
+        let r = resolve_role(
+            &idx,
+            &table,
+            "apps.core.middleware.MySession",
+            "backend/config/settings.py",
+        )
+        .unwrap();
         assert_eq!(r.role, "session");
         assert!(
             matches!(&r.source, RoleSource::Subclass { base, .. } if base == "django.contrib.sessions.middleware.SessionMiddleware")
         );
-        let r = resolve_role(&idx, &table, "apps.other.mw.Sub").unwrap();
+        let r = resolve_role(
+            &idx,
+            &table,
+            "apps.other.mw.Sub",
+            "backend/config/settings.py",
+        )
+        .unwrap();
         assert_eq!(r.role, "session");
-        assert!(resolve_role(&idx, &table, "apps.core.middleware.Audit").is_none());
-        assert!(resolve_role(&idx, &table, "thirdparty.Unknown").is_none());
+        assert!(
+            resolve_role(
+                &idx,
+                &table,
+                "apps.core.middleware.Audit",
+                "backend/config/settings.py"
+            )
+            .is_none()
+        );
+        assert!(
+            resolve_role(
+                &idx,
+                &table,
+                "thirdparty.Unknown",
+                "backend/config/settings.py"
+            )
+            .is_none()
+        );
     }
 }

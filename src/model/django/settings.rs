@@ -10,7 +10,6 @@
 //! say less rather than guess, and a partial list is never taken as empty.
 
 use crate::core::path::RelPath;
-use crate::core::path::join;
 use crate::core::source::Span;
 use crate::index::Index;
 use crate::syntax::python::{PyNode, PyStmt, PyValue};
@@ -166,38 +165,7 @@ impl Evaluator<'_> {
 
     /// The file a `from ... import` names, relative to `path`.
     fn resolve(&self, path: &RelPath, level: u32, module: Option<&str>) -> Option<String> {
-        let tail = module.unwrap_or("").replace('.', "/");
-        let candidates = |base: &str| -> Vec<String> {
-            let stem = join(base, &tail);
-            vec![format!("{stem}.py"), join(&stem, "__init__.py")]
-        };
-        if level > 0 {
-            let mut base = path.parent().to_string();
-            for _ in 1..level {
-                base = base
-                    .rsplit_once('/')
-                    .map_or(String::new(), |(p, _)| p.to_string());
-            }
-            return candidates(&base)
-                .into_iter()
-                .find(|c| self.index.get(c).is_some());
-        }
-        // Absolute: try every ancestor folder of the file as a source root.
-        let mut base = path.parent().to_string();
-        loop {
-            if let Some(found) = candidates(&base)
-                .into_iter()
-                .find(|c| self.index.get(c).is_some())
-            {
-                return Some(found);
-            }
-            if base.is_empty() {
-                return None;
-            }
-            base = base
-                .rsplit_once('/')
-                .map_or(String::new(), |(p, _)| p.to_string());
-        }
+        crate::model::python::resolve_import(self.index, path.as_str(), level, module)
     }
 
     fn exec(&mut self, body: &[PyStmt], path: &RelPath, env: &mut Env, cond: &[(u32, u32)]) {

@@ -7,10 +7,11 @@
 //! at start-up, or cannot fail it, and are left out. Each third-party module comes
 //! with the chain that reaches it.
 
-use crate::core::path::RelPath;
+use crate::core::path::{RelPath, join};
 use crate::core::source::Span;
 use crate::index::Index;
 use crate::model::docker::build::Context;
+use crate::model::python::{module_files, relative_stem, resolve_in_roots};
 use crate::syntax::python::{PyModule, PyStmt, PyValue};
 use std::collections::{BTreeSet, VecDeque};
 
@@ -69,20 +70,7 @@ impl<'a> Analysis<'a> {
 
     /// The file of a dotted module of the project, if it is one.
     pub fn first_party(&self, dotted: &str) -> Option<String> {
-        let stem = dotted.replace('.', "/");
-        for root in &self.roots {
-            let base = if root.is_empty() {
-                stem.clone()
-            } else {
-                format!("{root}/{stem}")
-            };
-            for candidate in [format!("{base}.py"), format!("{base}/__init__.py")] {
-                if self.index.get(&candidate).is_some() {
-                    return Some(candidate);
-                }
-            }
-        }
-        None
+        resolve_in_roots(self.index, dotted, self.roots.iter().map(String::as_str))
     }
 
     /// Starts from a file; returns its node.
@@ -134,12 +122,6 @@ impl<'a> Analysis<'a> {
                 continue;
             };
             let rel = RelPath::new(path.clone());
-            let package = if path.ends_with("/__init__.py") {
-                path.trim_end_matches("/__init__.py").to_string()
-            } else {
-                path.rsplit_once('/')
-                    .map_or(String::new(), |(d, _)| d.to_string())
-            };
             for (dotted, level, names, span) in startup_imports(module) {
                 let step = |what: &str| Step {
                     path: rel.clone(),
@@ -147,20 +129,10 @@ impl<'a> Analysis<'a> {
                     text: what.to_string(),
                 };
                 if level > 0 {
-                    let mut base = package.clone();
-                    for _ in 1..level {
-                        base = base
-                            .rsplit_once('/')
-                            .map_or(String::new(), |(d, _)| d.to_string());
-                    }
-                    let stem = match &dotted {
-                        Some(m) => format!("{base}/{}", m.replace('.', "/")),
-                        None => base.clone(),
-                    };
-                    let stem = stem.trim_start_matches('/').to_string();
-                    let mut targets = vec![format!("{stem}.py"), format!("{stem}/__init__.py")];
+                    let stem = relative_stem(&path, level, dotted.as_deref());
+                    let mut targets = module_files(&stem).to_vec();
                     for n in &names {
-                        targets.push(format!("{stem}/{n}.py"));
+                        targets.push(format!("{}.py", join(&stem, n)));
                     }
                     for t in targets {
                         if self.index.get(&t).is_some() {

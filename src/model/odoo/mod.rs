@@ -8,6 +8,7 @@ use crate::core::path::RelPath;
 use crate::core::path::join;
 use crate::core::source::Span;
 use crate::index::Index;
+use crate::model::python::{existing, relative_stem};
 use crate::syntax::python::{PyClass, PyNode, PyStmt, PyValue};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -314,14 +315,7 @@ pub fn major_of(version: &str) -> Option<u32> {
 
 /// Python files imported from the module's `__init__.py`, through relative imports.
 fn reachable_python(index: &Index, dir: &str) -> Vec<RelPath> {
-    let resolve = |base: &str, name: &str| -> Option<String> {
-        let as_file = join(base, &format!("{}.py", name.replace('.', "/")));
-        if index.get(&as_file).is_some() {
-            return Some(as_file);
-        }
-        let as_pkg = join(base, &format!("{}/__init__.py", name.replace('.', "/")));
-        index.get(&as_pkg).is_some().then_some(as_pkg)
-    };
+    let resolve = |base: &str, name: &str| existing(index, &join(base, &name.replace('.', "/")));
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut stack = vec![join(dir, "__init__.py")];
     while let Some(path) = stack.pop() {
@@ -331,16 +325,10 @@ fn reachable_python(index: &Index, dir: &str) -> Vec<RelPath> {
         let Some(module) = index.get(&path).and_then(|f| f.python()) else {
             continue;
         };
-        let here = path.rsplit_once('/').map_or("", |(p, _)| p).to_string();
         let mut imports = Vec::new();
         collect_relative_imports(&module.body, &mut imports);
         for (level, from, names) in imports {
-            let mut base = here.clone();
-            for _ in 1..level {
-                base = base
-                    .rsplit_once('/')
-                    .map_or(String::new(), |(p, _)| p.to_string());
-            }
+            let base = relative_stem(&path, level, None);
             match from {
                 Some(m) => {
                     if let Some(target) = resolve(&base, &m) {

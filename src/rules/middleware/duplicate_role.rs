@@ -62,7 +62,7 @@ impl Rule for DuplicateRole {
                 let Some(list) = module.list(name) else {
                     continue;
                 };
-                let resolved: Vec<_> = list.entries.iter().map(|e| roles.of(&e.value)).collect();
+                let resolved: Vec<_> = list.entries.iter().map(|e| roles.of(e)).collect();
                 for (j, later) in list.entries.iter().enumerate() {
                     let Some(role) = resolved.get(j).cloned().flatten() else {
                         continue;

@@ -79,7 +79,7 @@ impl Rule for MissingRequired {
             let present: Vec<String> = mw
                 .entries
                 .iter()
-                .filter_map(|e| roles.of(&e.value).map(|r| r.role))
+                .filter_map(|e| roles.of(e).map(|r| r.role))
                 .collect();
             for (role, class, check) in REQUIRED {
                 if present.iter().any(|r| r == role) {

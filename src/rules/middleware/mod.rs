@@ -19,10 +19,11 @@ use std::collections::BTreeMap;
 /// The list settings judged by the ordering and duplication rules.
 pub const LISTS: &[&str] = &["MIDDLEWARE", "MIDDLEWARE_CLASSES"];
 
-/// Roles of middleware classes, resolved once per rule run.
+/// Roles of middleware classes, resolved once per rule run (per class and the folder
+/// of the settings file that lists it: its source roots).
 pub struct Roles<'a> {
     ctx: &'a ProjectContext<'a>,
-    cache: BTreeMap<String, Option<ResolvedRole>>,
+    cache: BTreeMap<(String, String), Option<ResolvedRole>>,
 }
 
 impl<'a> Roles<'a> {
@@ -33,12 +34,19 @@ impl<'a> Roles<'a> {
         }
     }
 
-    pub fn of(&mut self, class: &str) -> Option<ResolvedRole> {
-        if let Some(hit) = self.cache.get(class) {
+    /// The role of a list entry.
+    pub fn of(&mut self, entry: &Entry) -> Option<ResolvedRole> {
+        let key = (entry.path.parent().to_string(), entry.value.clone());
+        if let Some(hit) = self.cache.get(&key) {
             return hit.clone();
         }
-        let found = resolve_role(self.ctx.index, &self.ctx.options().middleware, class);
-        self.cache.insert(class.to_string(), found.clone());
+        let found = resolve_role(
+            self.ctx.index,
+            &self.ctx.options().middleware,
+            &entry.value,
+            entry.path.as_str(),
+        );
+        self.cache.insert(key, found.clone());
         found
     }
 }

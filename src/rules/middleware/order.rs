@@ -61,7 +61,7 @@ impl Rule for Order {
                 let resolved: Vec<Option<String>> = list
                     .entries
                     .iter()
-                    .map(|e| roles.of(&e.value).map(|r| r.role))
+                    .map(|e| roles.of(e).map(|r| r.role))
                     .collect();
                 let role_refs: Vec<Option<&str>> = resolved.iter().map(|r| r.as_deref()).collect();
                 let compatible =
