@@ -1,10 +1,13 @@
 //! Compose rules (GR5xx), on Compose files parsed with positions (anchors and merge
 //! keys resolved by `crate::syntax::yaml`).
 
+use crate::core::kind::FileKind;
 use crate::core::path::RelPath;
+use crate::core::path::{join, normalize};
 use crate::core::source::Span;
 use crate::index::Index;
 use crate::syntax::yaml::{YamlNode, YamlValue};
+use rustc_hash::FxHashMap;
 
 pub struct Service<'a> {
     pub name: String,
@@ -181,33 +184,86 @@ pub fn is_datastore(name: &str) -> bool {
         .any(|d| name == *d || name.starts_with(&format!("{d}-")))
 }
 
+/// A service's `build:` section, resolved against the Compose file's folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildSpec {
+    /// The build context, relative to the scan root.
+    pub context: String,
+    /// The Dockerfile, relative to the scan root (Compose reads it relative to the
+    /// context).
+    pub dockerfile: String,
+    pub target: Option<String>,
+}
+
+/// The `build:` of a service (`build: ./dir` or `build: {context, dockerfile, target}`),
+/// when it names a local folder (not a URL, not an interpolated path).
+pub fn build_spec(compose: &RelPath, service: &YamlNode) -> Option<BuildSpec> {
+    let build = service.get("build")?;
+    let (context, file) = match build.as_str() {
+        Some(c) => (c, "Dockerfile"),
+        None => (
+            build
+                .get("context")
+                .and_then(YamlNode::as_str)
+                .unwrap_or("."),
+            build
+                .get("dockerfile")
+                .and_then(YamlNode::as_str)
+                .unwrap_or("Dockerfile"),
+        ),
+    };
+    if context.contains("://") || context.contains('$') || file.contains('$') {
+        return None;
+    }
+    let context = normalize(&join(compose.parent(), context));
+    Some(BuildSpec {
+        dockerfile: normalize(&join(&context, file)),
+        context,
+        target: build
+            .get("target")
+            .and_then(YamlNode::as_str)
+            .map(str::to_string),
+    })
+}
+
+/// Every Dockerfile some Compose file builds, with the context it is built from, read
+/// once per run (the first Compose file in path order wins).
+#[derive(Debug, Default)]
+pub struct ComposeBuilds {
+    contexts: FxHashMap<String, String>,
+}
+
+impl ComposeBuilds {
+    pub fn build(index: &Index) -> Self {
+        let mut contexts = FxHashMap::default();
+        for f in index.of_kind(FileKind::Compose) {
+            let Some(doc) = f.yaml().and_then(|y| y.documents.first()) else {
+                continue;
+            };
+            for service in services(doc) {
+                if let Some(spec) = build_spec(&f.path, service.node) {
+                    contexts.entry(spec.dockerfile).or_insert(spec.context);
+                }
+            }
+        }
+        Self { contexts }
+    }
+
+    /// The context a Compose file builds `dockerfile` from.
+    pub fn context_of(&self, dockerfile: &str) -> Option<&str> {
+        self.contexts.get(dockerfile).map(String::as_str)
+    }
+}
+
 /// Whether the service's in-repo Dockerfile has a HEALTHCHECK (None: not built here).
 pub fn dockerfile_healthcheck(
     index: &Index,
     compose: &RelPath,
     service: &Service<'_>,
 ) -> Option<bool> {
-    let build = service.node.get("build")?;
-    let (context, file) = match build.as_str() {
-        Some(c) => (c.to_string(), "Dockerfile".to_string()),
-        None => (
-            build
-                .get("context")
-                .and_then(YamlNode::as_str)
-                .unwrap_or(".")
-                .to_string(),
-            build
-                .get("dockerfile")
-                .and_then(YamlNode::as_str)
-                .unwrap_or("Dockerfile")
-                .to_string(),
-        ),
-    };
-    let base = compose.parent();
-    let path = crate::core::path::normalize(&format!("{base}/{context}/{file}"));
-    let df = index.get(&path)?.dockerfile()?;
-    let target = build.get("target").and_then(YamlNode::as_str);
-    let stage = match target {
+    let spec = build_spec(compose, service.node)?;
+    let df = index.get(&spec.dockerfile)?.dockerfile()?;
+    let stage = match spec.target.as_deref() {
         Some(t) => df.stage_named(t)?,
         None => df.stages.len().checked_sub(1)?,
     };

@@ -10,6 +10,7 @@
 
 use crate::core::kind::FileKind;
 use crate::index::Index;
+use crate::model::compose::ComposeBuilds;
 use crate::model::django::DjangoProject;
 use crate::model::django::middleware::RoleTable;
 use crate::model::django::settings::{self, SettingsModule};
@@ -67,6 +68,7 @@ impl<'a> Project<'a> {
         let settings = has(Need::DjangoSettings).then(|| settings::evaluate_all(index));
         let odoo = has(Need::Odoo).then(|| OdooProject::build(index, options.odoo_major));
         let docker = has(Need::Docker).then(|| {
+            let compose = ComposeBuilds::build(index);
             let dockerfiles: Vec<usize> = index
                 .files()
                 .iter()
@@ -80,7 +82,7 @@ impl<'a> Project<'a> {
                     let f = index.files().get(i)?;
                     let df = f.dockerfile()?;
                     let source = f.source()?;
-                    Some((i, build::analyse(index, &f.path, df, source)))
+                    Some((i, build::analyse(index, &compose, &f.path, df, source)))
                 })
                 .collect()
         });

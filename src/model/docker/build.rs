@@ -5,9 +5,10 @@
 //! file inherits that stage's events first.
 
 use crate::core::path::RelPath;
-use crate::core::path::{join, normalize, strip_dir};
+use crate::core::path::{normalize, strip_dir};
 use crate::core::source::{SourceFile, Span};
 use crate::index::Index;
+use crate::model::compose::ComposeBuilds;
 use crate::syntax::dockerfile::{Args, Dockerfile, Instruction};
 use crate::syntax::ignorefile::IgnoreFile;
 use crate::syntax::shell::{self, Command, Word};
@@ -96,12 +97,18 @@ pub struct DockerBuild {
 
 /// Analyses a Dockerfile of the index: its context, and its stages' timelines (RUN
 /// commands parsed as shell and classified).
-pub fn analyse(index: &Index, path: &RelPath, df: &Dockerfile, source: &SourceFile) -> DockerBuild {
+pub fn analyse(
+    index: &Index,
+    compose: &ComposeBuilds,
+    path: &RelPath,
+    df: &Dockerfile,
+    source: &SourceFile,
+) -> DockerBuild {
     // With a single file checked, the rest of the context is unknown.
     let context = if index.is_partial() {
         None
     } else {
-        context(index, path, df)
+        context(index, compose, path, df)
     };
     let first_party = |name: &str| {
         context.as_ref().is_some_and(|c| {
@@ -154,47 +161,58 @@ impl Context {
 /// Finds the build context: the one a Compose file gives for this Dockerfile, else the
 /// nearest folder (the Dockerfile's, then its parents) that holds the first source the
 /// Dockerfile copies; `None` when no folder does (context rules then stay silent).
-pub fn context(index: &Index, dockerfile: &RelPath, df: &Dockerfile) -> Option<Context> {
-    let dir = compose_context(index, dockerfile).or_else(|| {
-        // Context-relative paths the build names: COPY/ADD sources, bind-mount sources.
-        let copies = df
-            .instructions
-            .iter()
-            .filter(|i| matches!(i.keyword.as_str(), "COPY" | "ADD") && i.flag("from").is_none())
-            .filter_map(|i| copy_parts(i).map(|(sources, _)| sources))
-            .flatten()
-            .map(|w| w.text);
-        let mounts = df
-            .instructions
-            .iter()
-            .flat_map(|i| i.bind_mounts())
-            .map(|(source, _)| source);
-        let probe = copies
-            .chain(mounts)
-            .find(|s| s != "." && s != "./" && !s.contains(['*', '?', '$']) && !s.contains("://"));
-        let mut dir = dockerfile.parent().to_string();
-        let Some(probe) = probe else {
-            // Nothing to probe with: `docker build .` beside a plain Dockerfile is the
-            // convention; any other name (docker/web.Dockerfile) is usually built from
-            // elsewhere, so the context is unknown.
-            return matches!(dockerfile.file_name(), "Dockerfile" | "Containerfile").then_some(dir);
-        };
-        loop {
-            let ctx = Context {
-                dir: dir.clone(),
-                dockerignore: None,
+pub fn context(
+    index: &Index,
+    compose: &ComposeBuilds,
+    dockerfile: &RelPath,
+    df: &Dockerfile,
+) -> Option<Context> {
+    let dir = compose
+        .context_of(dockerfile.as_str())
+        .map(str::to_string)
+        .or_else(|| {
+            // Context-relative paths the build names: COPY/ADD sources, bind-mount sources.
+            let copies = df
+                .instructions
+                .iter()
+                .filter(|i| {
+                    matches!(i.keyword.as_str(), "COPY" | "ADD") && i.flag("from").is_none()
+                })
+                .filter_map(|i| copy_parts(i).map(|(sources, _)| sources))
+                .flatten()
+                .map(|w| w.text);
+            let mounts = df
+                .instructions
+                .iter()
+                .flat_map(|i| i.bind_mounts())
+                .map(|(source, _)| source);
+            let probe = copies.chain(mounts).find(|s| {
+                s != "." && s != "./" && !s.contains(['*', '?', '$']) && !s.contains("://")
+            });
+            let mut dir = dockerfile.parent().to_string();
+            let Some(probe) = probe else {
+                // Nothing to probe with: `docker build .` beside a plain Dockerfile is the
+                // convention; any other name (docker/web.Dockerfile) is usually built from
+                // elsewhere, so the context is unknown.
+                return matches!(dockerfile.file_name(), "Dockerfile" | "Containerfile")
+                    .then_some(dir);
             };
-            if ctx.exists(index, &probe) {
-                return Some(dir);
+            loop {
+                let ctx = Context {
+                    dir: dir.clone(),
+                    dockerignore: None,
+                };
+                if ctx.exists(index, &probe) {
+                    return Some(dir);
+                }
+                if dir.is_empty() {
+                    return None;
+                }
+                dir = dir
+                    .rsplit_once('/')
+                    .map_or(String::new(), |(p, _)| p.to_string());
             }
-            if dir.is_empty() {
-                return None;
-            }
-            dir = dir
-                .rsplit_once('/')
-                .map_or(String::new(), |(p, _)| p.to_string());
-        }
-    })?;
+        })?;
     let ignore_path = if dir.is_empty() {
         ".dockerignore".to_string()
     } else {
@@ -220,49 +238,6 @@ fn rebased_dockerignore(source: &SourceFile, dir: &str) -> IgnoreFile {
         format!("{dir}/.dockerignore")
     };
     IgnoreFile::dockerignore(&SourceFile::new(RelPath::new(name), source.text.clone()))
-}
-
-/// `build: {context: X, dockerfile: Y}` in a Compose file naming this Dockerfile.
-fn compose_context(index: &Index, dockerfile: &RelPath) -> Option<String> {
-    for f in index.of_kind(crate::core::kind::FileKind::Compose) {
-        let Some(yaml) = f.yaml() else { continue };
-        let Some(services) = yaml
-            .documents
-            .first()
-            .and_then(|d| d.get("services"))
-            .and_then(|s| s.as_map())
-        else {
-            continue;
-        };
-        for (_, service) in services {
-            let Some(build) = service.get("build") else {
-                continue;
-            };
-            let (context, file) = match build.as_str() {
-                Some(c) => (c.to_string(), "Dockerfile".to_string()),
-                None => (
-                    build
-                        .get("context")
-                        .and_then(|c| c.as_str())
-                        .unwrap_or(".")
-                        .to_string(),
-                    build
-                        .get("dockerfile")
-                        .and_then(|d| d.as_str())
-                        .unwrap_or("Dockerfile")
-                        .to_string(),
-                ),
-            };
-            if context.contains("://") || context.contains('$') {
-                continue;
-            }
-            let ctx = normalize(&join(f.path.parent(), &context));
-            if normalize(&join(&ctx, &file)) == dockerfile.as_str() {
-                return Some(ctx);
-            }
-        }
-    }
-    None
 }
 
 /// Sources and destination of a COPY/ADD (heredoc copies have no context sources).
