@@ -74,7 +74,7 @@ fn generate(root: &Path, apps: usize, migrations: usize) {
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
-    v[v.len() / 2]
+    v.get(v.len() / 2).copied().unwrap_or_default()
 }
 
 fn main() {

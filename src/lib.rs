@@ -15,6 +15,9 @@
 //! core             spans, line index, paths, severity, file kind, errors
 //! ```
 
+// Tests slice the texts they wrote themselves.
+#![cfg_attr(test, allow(clippy::string_slice))]
+
 pub mod cli;
 pub mod config;
 pub mod core;

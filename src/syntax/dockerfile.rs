@@ -143,7 +143,10 @@ impl Instruction {
                 {
                     match (c.is_whitespace(), start) {
                         (true, Some(s)) => {
-                            out.push((text[s..i].to_string(), self.text_span(s, i)));
+                            out.push((
+                                text.get(s..i).unwrap_or("").to_string(),
+                                self.text_span(s, i),
+                            ));
                             start = None;
                         }
                         (false, None) => start = Some(i),
@@ -257,7 +260,7 @@ pub fn parse(text: &str) -> Dockerfile {
             let right = cur_text.trim_end();
             let continued = right.ends_with(df.escape);
             let content = if continued {
-                &right[..right.len() - df.escape.len_utf8()]
+                right.strip_suffix(df.escape).unwrap_or(right)
             } else {
                 cur_text
             };
@@ -337,12 +340,12 @@ pub fn parse(text: &str) -> Dockerfile {
 
 fn instruction(logical: &str, pieces: PieceTable) -> Instruction {
     let kw_end = logical.find(char::is_whitespace).unwrap_or(logical.len());
-    let keyword = logical[..kw_end].to_ascii_uppercase();
+    let keyword = logical.get(..kw_end).unwrap_or("").to_ascii_uppercase();
     let keyword_span = pieces.span(0, kw_end);
     let mut pos = kw_end;
     let mut flags = Vec::new();
     loop {
-        let rest = &logical[pos..];
+        let rest = logical.get(pos..).unwrap_or("");
         let skip = rest.len() - rest.trim_start().len();
         let rest = rest.trim_start();
         if !rest.starts_with("--") {
@@ -350,7 +353,7 @@ fn instruction(logical: &str, pieces: PieceTable) -> Instruction {
             break;
         }
         let len = rest.find(char::is_whitespace).unwrap_or(rest.len());
-        let token = &rest[2..len];
+        let token = rest.get(2..len).unwrap_or("");
         let (name, value) = token.split_once('=').unwrap_or((token, ""));
         let start = pos + skip;
         flags.push(Flag {
@@ -360,7 +363,7 @@ fn instruction(logical: &str, pieces: PieceTable) -> Instruction {
         });
         pos = start + len;
     }
-    let rest = &logical[pos..];
+    let rest = logical.get(pos..).unwrap_or("");
     let args = match serde_json::from_str::<Vec<String>>(rest.trim()) {
         Ok(items) if rest.trim_start().starts_with('[') => {
             // Each element's span is its string literal in the source, found by scanning
@@ -421,7 +424,7 @@ fn heredoc_markers(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(at) = rest.find("<<") {
-        let after = &rest[at + 2..];
+        let after = rest.get(at + 2..).unwrap_or("");
         let after = after.strip_prefix('-').unwrap_or(after);
         let quote = after.starts_with(['"', '\'']);
         let body = after.trim_start_matches(['"', '\'']);
@@ -429,10 +432,10 @@ fn heredoc_markers(text: &str) -> Vec<String> {
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(body.len());
         if len > 0 && (quote || body.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')) {
-            out.push(body[..len].to_string());
+            out.push(body.get(..len).unwrap_or("").to_string());
         }
         // Continue after the delimiter, in `body` (the quotes are already behind).
-        rest = &body[len..];
+        rest = body.get(len..).unwrap_or("");
     }
     out
 }

@@ -66,7 +66,9 @@ pub fn extract(text: &str) -> Result<Option<MigrationFacts>, ParseFailure> {
     };
     for stmt in &class.body {
         let (target, value) = match stmt {
-            Stmt::Assign(a) if a.targets.len() == 1 => (dotted(&a.targets[0]), &*a.value),
+            Stmt::Assign(a) if a.targets.len() == 1 => {
+                (a.targets.first().and_then(dotted), &*a.value)
+            }
             Stmt::AnnAssign(a) => match &a.value {
                 Some(v) => (dotted(&a.target), &**v),
                 None => continue,
@@ -110,7 +112,9 @@ fn migration_assignments(module: &ruff_python_ast::ModModule) -> Vec<(String, &E
         .body
         .iter()
         .filter_map(|stmt| match stmt {
-            Stmt::Assign(a) if a.targets.len() == 1 => Some((dotted(&a.targets[0])?, &*a.value)),
+            Stmt::Assign(a) if a.targets.len() == 1 => {
+                Some((a.targets.first().and_then(dotted)?, &*a.value))
+            }
             Stmt::AnnAssign(a) => Some((dotted(&a.target)?, a.value.as_deref()?)),
             _ => None,
         })

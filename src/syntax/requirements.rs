@@ -63,12 +63,12 @@ pub fn parse(text: &str) -> ReqFile {
         let first = words.next().unwrap_or("");
         match first {
             "-r" | "--requirement" => out.includes.extend(words.next().map(str::to_string)),
-            _ if first.starts_with("-r") && first.len() > 2 => {
-                out.includes.push(first[2..].to_string())
+            _ if let Some(file) = first
+                .strip_prefix("--requirement=")
+                .or_else(|| first.strip_prefix("-r").filter(|f| !f.is_empty())) =>
+            {
+                out.includes.push(file.to_string())
             }
-            _ if first.starts_with("--requirement=") => out
-                .includes
-                .push(first["--requirement=".len()..].to_string()),
             "-e" | "--editable" => {
                 let target = words.next().unwrap_or("");
                 if target.starts_with('.') || target.starts_with('/') {

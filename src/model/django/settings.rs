@@ -439,8 +439,10 @@ fn merge_list(into: &mut ListValue, other: &ListValue) {
         if into.entries.iter().any(|x| x.same(e)) {
             continue;
         }
-        let at = other.entries[..k]
+        let at = other
+            .entries
             .iter()
+            .take(k)
             .rev()
             .find_map(|p| into.entries.iter().position(|x| x.same(p)))
             .map_or(0, |i| i + 1);

@@ -485,11 +485,11 @@ pub fn classify(
                 _ => break,
             }
         }
-        let rest = &args[i.min(args.len())..];
+        let rest = args.get(i..).unwrap_or_default();
         match rest.first().map(|w| w.text.as_str()) {
             Some("-m") => {
                 let module = rest.get(1).map_or("", |w| w.text.as_str());
-                let after = &rest[2.min(rest.len())..];
+                let after = rest.get(2..).unwrap_or_default();
                 return match module {
                     "pip" => pip(after),
                     "django" => django(after, "python -m django"),
@@ -530,7 +530,7 @@ pub fn classify(
                 };
             }
             Some(script) if script.rsplit('/').next() == Some("manage.py") => {
-                return django(&rest[1..], "python manage.py");
+                return django(rest.get(1..).unwrap_or_default(), "python manage.py");
             }
             Some(script)
                 if script.ends_with(".py") && first_party(script.trim_start_matches("./")) =>
@@ -549,9 +549,11 @@ pub fn classify(
         "pip" | "pip3" => pip(&args),
         p if p.starts_with("pip3.") => pip(&args),
         "uv" => match args.first().map(|w| w.text.as_str()) {
-            Some("pip") if args.get(1).is_some_and(|w| w.text == "install") => pip(&args[1..]),
+            Some("pip") if args.get(1).is_some_and(|w| w.text == "install") => {
+                pip(args.get(1..).unwrap_or_default())
+            }
             Some("pip") if args.get(1).is_some_and(|w| w.text == "sync") => {
-                files(&args[2.min(args.len())..])
+                files(args.get(2..).unwrap_or_default())
             }
             Some("sync") => vec![Action::Install(Install::Project)],
             _ => Vec::new(),
@@ -693,14 +695,15 @@ fn pip(args: &[&Word]) -> Vec<Action> {
                 i += 2;
                 continue;
             }
-            _ if t.starts_with("-r") && t.len() > 2 => files.push(Word {
-                text: t[2..].to_string(),
-                span: w.span,
-            }),
-            _ if t.starts_with("--requirement=") => files.push(Word {
-                text: t["--requirement=".len()..].to_string(),
-                span: w.span,
-            }),
+            _ if let Some(file) = t
+                .strip_prefix("--requirement=")
+                .or_else(|| t.strip_prefix("-r").filter(|f| !f.is_empty())) =>
+            {
+                files.push(Word {
+                    text: file.to_string(),
+                    span: w.span,
+                })
+            }
             _ if t.starts_with('-') => {}
             "." | "./" => project = true,
             _ if t.starts_with('.') || t.starts_with('/') => project = true,

@@ -70,7 +70,10 @@ impl Rule for AdminCredentialsInWorker {
         }
         for (span, key, names) in found {
             let who = if names.len() == 1 {
-                format!("service `{}` gets", names[0])
+                format!(
+                    "service `{}` gets",
+                    names.first().map_or("", String::as_str)
+                )
             } else {
                 format!(
                     "services {} get",

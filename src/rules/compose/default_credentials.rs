@@ -112,7 +112,7 @@ impl Rule for DefaultCredentials {
         }
         for (span, key, default, names) in found {
             let who = if names.len() == 1 {
-                format!("service `{}`", names[0])
+                format!("service `{}`", names.first().map_or("", String::as_str))
             } else {
                 format!(
                     "services {}",

@@ -143,6 +143,15 @@ fn list(items: &[String]) -> String {
     if items.len() <= MAX {
         items.join(", ")
     } else {
-        format!("{}, ... ({} in all)", items[..MAX].join(", "), items.len())
+        format!(
+            "{}, ... ({} in all)",
+            items
+                .iter()
+                .take(MAX)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+            items.len()
+        )
     }
 }
