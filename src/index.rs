@@ -241,7 +241,7 @@ impl FileEntry {
     }
 }
 
-/// All discovered files, sorted by path, and project models derived from them.
+/// All discovered files, sorted by path. Models are built from it in `model`.
 #[derive(Debug, Default)]
 pub struct Index {
     files: Vec<FileEntry>,

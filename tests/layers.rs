@@ -56,18 +56,31 @@ fn module_of(src: &Path, file: &Path) -> Option<String> {
     Some(first.trim_end_matches(".rs").to_string())
 }
 
-/// The code of a file without its `#[cfg(test)]` modules (tests may use what they test
-/// from above: a selector test names a rule).
+/// The code of a file with its `#[cfg(test)]` modules blanked out (tests may use what
+/// they test from above: a selector test names a rule). Line numbers are kept; a test
+/// module ends where its braces balance.
 fn non_test_code(text: &str) -> String {
     let mut out = String::new();
     let mut lines = text.lines().peekable();
+    let mut depth: i64 = 0;
+    let mut in_test = false;
     while let Some(line) = lines.next() {
-        if line.trim() == "#[cfg(test)]"
+        if !in_test
+            && line.trim() == "#[cfg(test)]"
             && lines
                 .peek()
                 .is_some_and(|next| next.trim_start().starts_with("mod "))
         {
-            break;
+            in_test = true;
+            depth = 0;
+        }
+        if in_test {
+            depth += line.matches('{').count() as i64 - line.matches('}').count() as i64;
+            if depth <= 0 && line.contains('}') {
+                in_test = false;
+            }
+            out.push('\n');
+            continue;
         }
         out.push_str(line);
         out.push('\n');
@@ -155,13 +168,19 @@ fn an_upward_import_is_caught() {
     std::fs::write(
         src.join("model/odoo.rs"),
         "use crate::core::source::Span;\nuse crate::rules::security::X;\n\
-         #[cfg(test)]\nmod tests {\n    use crate::engine::check;\n}\n",
+         #[cfg(test)]\nmod tests {\n    use crate::engine::check;\n    fn f() { if x { } }\n}\n\
+         fn after_tests() -> crate::lint::rule::RuleMeta {}\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let found = violations(&src);
-    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found.len(), 2, "{found:?}");
     assert!(
         found[0].ends_with("odoo.rs:2: `model` imports `rules`, which is not below it"),
+        "{found:?}"
+    );
+    // Code after a test module is still checked.
+    assert!(
+        found[1].ends_with("odoo.rs:8: `model` imports `lint`, which is not below it"),
         "{found:?}"
     );
 }

@@ -23,7 +23,7 @@ pub struct RuleMeta {
     /// Markdown with the sections `## What it does`, `## Why it breaks production`,
     /// `## Example`.
     pub doc: &'static str,
-    /// The file kinds the rule reads. Only files of these kinds are ever opened.
+    /// The file kinds `check_file` is called for (and that the engine parses for it).
     pub kinds: &'static [FileKind],
     /// Compares with a base (`--base`/`--staged`); does not run without one.
     pub git_aware: bool,

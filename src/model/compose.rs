@@ -1,5 +1,6 @@
-//! Compose rules (GR5xx), on Compose files parsed with positions (anchors and merge
-//! keys resolved by `crate::syntax::yaml`).
+//! The Compose model: services, their dependencies, health checks, builds and the
+//! contexts they give Dockerfiles, on Compose files parsed with positions (anchors and
+//! merge keys resolved by `crate::syntax::yaml`).
 
 use crate::core::kind::FileKind;
 use crate::core::path::RelPath;

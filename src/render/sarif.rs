@@ -1,6 +1,6 @@
 //! SARIF 2.1.0 for GitHub code scanning, hand-written serde structs: the part of the
 //! schema we emit is small, and the `serde-sarif` crate needs serde features we do not
-//! otherwise build (see DEPENDENCIES.md). `tests/sarif.rs` validates the output against
+//! otherwise build. `tests/sarif.rs` validates the output against
 //! the official schema.
 
 use super::Outcome;

@@ -1,6 +1,6 @@
 //! A Dockerfile parser, hand-written: `dockerfile-parser` rejects whole files with
 //! heredocs or `# escape=`, and `tree-sitter-dockerfile` cannot link beside a current
-//! tree-sitter (see DEPENDENCIES.md). It follows BuildKit's reading: parser directives
+//! tree-sitter. It follows BuildKit's reading: parser directives
 //! (`# syntax=`, `# escape=`) before anything else, logical lines joined at the escape
 //! character with comment lines inside continuations dropped, heredocs (`<<EOF`,
 //! `<<-EOF`, quoted delimiters), flags (`--from=`, `--mount=`, `--platform=`), JSON and

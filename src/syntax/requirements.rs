@@ -3,11 +3,20 @@
 //! `--hash` options and comments skipped. A line reader is enough: pip's format is
 //! line-based, and only the distribution names matter here.
 
+/// A declared dependency: a distribution and the version it asks for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dependency {
+    /// The normalized distribution name (`django-cors-headers`).
+    pub name: String,
+    /// The version specifier as written (`>=4.2,<5`, `^4.2`), without extras or markers.
+    pub specifier: String,
+}
+
 /// What a requirement file asks pip for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReqFile {
-    /// Normalized distribution names (`django-cors-headers`).
-    pub distributions: Vec<String>,
+    /// The distributions it names, in file order.
+    pub distributions: Vec<Dependency>,
     /// `-r other.txt`, as written (relative to the file).
     pub includes: Vec<String>,
     /// `-e .`, `.`, `./pkg`: a local project.
@@ -32,9 +41,10 @@ pub fn normalize(name: &str) -> String {
     out.trim_end_matches('-').to_string()
 }
 
-/// The distribution a requirement specifier names (`Django[argon2]>=4.2; python_version>"3"`).
-pub fn distribution(spec: &str) -> Option<String> {
-    let spec = spec.split('#').next()?.trim();
+/// The dependency a PEP 508 requirement names (`Django[argon2]>=4.2; python_version>"3"`):
+/// not a URL, a path or an option.
+pub fn dependency(spec: &str) -> Option<Dependency> {
+    let spec = spec.split('#').next()?.split(';').next()?.trim();
     if spec.is_empty()
         || spec.starts_with('-')
         || spec.contains("://")
@@ -47,7 +57,50 @@ pub fn distribution(spec: &str) -> Option<String> {
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
         .unwrap_or(spec.len());
     let name = spec.get(..end)?;
-    (!name.is_empty()).then(|| normalize(name))
+    let rest = spec.get(end..).unwrap_or("").trim_start();
+    let rest = match rest.strip_prefix('[') {
+        Some(extras) => extras.split_once(']').map_or("", |(_, r)| r),
+        None => rest,
+    };
+    (!name.is_empty()).then(|| Dependency {
+        name: normalize(name),
+        // Per-requirement pip options (`--hash=...`) are not part of the version.
+        specifier: rest.split(" --").next().unwrap_or("").trim().to_string(),
+    })
+}
+
+/// The dependencies a `pyproject.toml` declares: `[project.dependencies]` (PEP 508
+/// strings) and Poetry's `[tool.poetry.dependencies]` (name = version or table), Python
+/// itself excluded. `None` when the file is not TOML.
+pub fn pyproject_dependencies(text: &str) -> Option<Vec<Dependency>> {
+    let doc = text.parse::<toml::Table>().ok()?;
+    let mut out: Vec<Dependency> = doc
+        .get("project")
+        .and_then(|p| p.get("dependencies"))
+        .and_then(|d| d.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().and_then(dependency))
+        .collect();
+    let poetry = doc
+        .get("tool")
+        .and_then(|t| t.get("poetry"))
+        .and_then(|p| p.get("dependencies"))
+        .and_then(|d| d.as_table());
+    for (name, value) in poetry.into_iter().flatten() {
+        if name == "python" {
+            continue;
+        }
+        let specifier = value
+            .as_str()
+            .or_else(|| value.get("version").and_then(|v| v.as_str()))
+            .unwrap_or("");
+        out.push(Dependency {
+            name: normalize(name),
+            specifier: specifier.to_string(),
+        });
+    }
+    Some(out)
 }
 
 pub fn parse(text: &str) -> ReqFile {
@@ -77,7 +130,7 @@ pub fn parse(text: &str) -> ReqFile {
             }
             "." | "./" => out.local_project = true,
             _ if first.starts_with('-') => {}
-            _ => out.distributions.extend(distribution(line)),
+            _ => out.distributions.extend(dependency(line)),
         }
     }
     out
@@ -160,11 +213,37 @@ mod tests {
             "# prod\n-r base.txt\n--requirement=extra.txt\n-c constraints.txt\nDjango[argon2]>=4.2,<5 ; python_version >= '3.10'\ndjango-cors-headers==4.3 \\\n    --hash=sha256:abc\npsycopg2-binary  # db\n-e .\n--index-url https://x\ngit+https://github.com/x/y.git#egg=y\n",
         );
         assert_eq!(r.includes, ["base.txt", "extra.txt"]);
-        assert_eq!(
-            r.distributions,
-            ["django", "django-cors-headers", "psycopg2-binary"]
-        );
+        let names: Vec<&str> = r.distributions.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["django", "django-cors-headers", "psycopg2-binary"]);
+        let specs: Vec<&str> = r
+            .distributions
+            .iter()
+            .map(|d| d.specifier.as_str())
+            .collect();
+        assert_eq!(specs, [">=4.2,<5", "==4.3", ""]);
         assert!(r.local_project);
+    }
+
+    #[test]
+    fn reads_pyproject_dependencies() {
+        let deps = pyproject_dependencies(
+            "[project]\ndependencies = [\"Django>=5.0\", \"celery[redis]~=5.3\"]\n\
+             [tool.poetry.dependencies]\npython = \"^3.11\"\ndjango-environ = {version = \"^0.11\"}\n",
+        )
+        .unwrap();
+        let got: Vec<(&str, &str)> = deps
+            .iter()
+            .map(|d| (d.name.as_str(), d.specifier.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("django", ">=5.0"),
+                ("celery", "~=5.3"),
+                ("django-environ", "^0.11")
+            ]
+        );
+        assert!(pyproject_dependencies("not toml [").is_none());
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! A static model of a repository's Django apps and their migration graphs, built from
-//! the index's facts, once per run (it is cached on the [`Index`]).
+//! the index's facts, once per run (held by `model::project::Project`).
 //!
 //! Apps are found by path: a directory with `apps.py`, `models.py`, `models/__init__.py`
 //! or a `migrations/` folder. An app's label is `AppConfig.label` in `apps.py` when it is a

@@ -1,5 +1,5 @@
 //! A static model of the repository's Odoo modules, built once per run from the index
-//! (cached on it): each module's manifest (a dict literal, parsed, never executed), the
+//! (held by `model::project::Project`): each module's manifest (a dict literal, parsed, never executed), the
 //! Python files its `__init__.py` chain imports, the models those files define, and the
 //! access rules its loaded CSV and XML files grant.
 

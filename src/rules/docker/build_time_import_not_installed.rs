@@ -264,7 +264,12 @@ fn declared_modules(
         match f.kind {
             crate::core::kind::FileKind::Requirements => {
                 if let Some(s) = f.source() {
-                    dists.extend(requirements::parse(&s.text).distributions);
+                    dists.extend(
+                        requirements::parse(&s.text)
+                            .distributions
+                            .into_iter()
+                            .map(|d| d.name),
+                    );
                 }
             }
             crate::core::kind::FileKind::PyProject => {
@@ -280,34 +285,14 @@ fn declared_modules(
 }
 
 fn pyproject_dependencies(index: &Index, path: &str) -> Vec<String> {
-    let Some(source) = index.get(path).and_then(|f| f.source()) else {
-        return Vec::new();
-    };
-    let Ok(doc) = source.text.parse::<toml::Table>() else {
-        return Vec::new();
-    };
-    let mut out: Vec<String> = doc
-        .get("project")
-        .and_then(|p| p.get("dependencies"))
-        .and_then(|d| d.as_array())
+    index
+        .get(path)
+        .and_then(|f| f.source())
+        .and_then(|s| requirements::pyproject_dependencies(&s.text))
         .into_iter()
         .flatten()
-        .filter_map(|v| v.as_str().and_then(requirements::distribution))
-        .collect();
-    if let Some(poetry) = doc
-        .get("tool")
-        .and_then(|t| t.get("poetry"))
-        .and_then(|p| p.get("dependencies"))
-        .and_then(|d| d.as_table())
-    {
-        out.extend(
-            poetry
-                .keys()
-                .filter(|k| k.as_str() != "python")
-                .map(|k| requirements::normalize(k)),
-        );
-    }
-    out
+        .map(|d| d.name)
+        .collect()
 }
 
 /// Modules installed by the events before a point; `None` when that cannot be known.
@@ -324,9 +309,12 @@ fn installed_modules(
         };
         for a in actions {
             match a {
-                Action::Install(Install::Packages(specs)) => {
-                    dists.extend(specs.iter().filter_map(|s| requirements::distribution(s)))
-                }
+                Action::Install(Install::Packages(specs)) => dists.extend(
+                    specs
+                        .iter()
+                        .filter_map(|s| requirements::dependency(s))
+                        .map(|d| d.name),
+                ),
                 Action::Install(Install::Files(files)) => {
                     for f in files {
                         if f.text.contains('$') {
@@ -369,7 +357,7 @@ fn read_requirements(index: &Index, path: &str, out: &mut Vec<String>, depth: us
     }
     let source = index.get(path)?.source()?;
     let parsed = requirements::parse(&source.text);
-    out.extend(parsed.distributions);
+    out.extend(parsed.distributions.into_iter().map(|d| d.name));
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     for inc in parsed.includes {
         let p = crate::core::path::normalize(&if dir.is_empty() {
