@@ -3,3 +3,4 @@
 
 pub mod build;
 pub mod imports;
+pub mod stages;

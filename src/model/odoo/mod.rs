@@ -3,6 +3,8 @@
 //! Python files its `__init__.py` chain imports, the models those files define, and the
 //! access rules its loaded CSV and XML files grant.
 
+pub mod access;
+
 use crate::core::kind::FileKind;
 use crate::core::path::RelPath;
 use crate::core::path::join;

@@ -1,7 +1,8 @@
-use super::{analyse, base_has_deps, brings_environment, installs_deps, runs_app};
+use super::analyse;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{FileContext, Rule};
+use crate::model::docker::stages::{base_has_deps, brings_environment, installs_deps, runs_app};
 
 declare_rule! {
     /// ## What it does

@@ -1,4 +1,4 @@
-use super::{analyse, brings_environment, installs_deps};
+use super::analyse;
 use crate::core::path::RelPath;
 use crate::core::source::Span;
 use crate::declare_rule;
@@ -9,6 +9,7 @@ use crate::model::docker::build::{
     Action, Context, Coverage, Event, EventKind, Install, container_path, coverage, env_pairs,
 };
 use crate::model::docker::imports::Analysis as Imports;
+use crate::model::docker::stages::{brings_environment, installs_deps};
 use crate::syntax::python::{PyStmt, PyValue};
 use crate::syntax::requirements;
 use std::collections::BTreeSet;
@@ -229,10 +230,10 @@ fn base_is_known_empty(
     stage: usize,
     with_deps: &[String],
 ) -> bool {
-    if super::base_has_deps(df, stage, with_deps) {
+    if crate::model::docker::stages::base_has_deps(df, stage, with_deps) {
         return false;
     }
-    let Some(base) = super::root_base(df, stage) else {
+    let Some(base) = crate::model::docker::stages::root_base(df, stage) else {
         return false;
     };
     let no_tag = base.split('@').next().unwrap_or(base);

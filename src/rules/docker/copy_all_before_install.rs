@@ -1,8 +1,9 @@
-use super::{analyse, installs_deps};
+use super::analyse;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{FileContext, Rule};
 use crate::model::docker::build::{Action, EventKind, Install};
+use crate::model::docker::stages::installs_deps;
 
 declare_rule! {
     /// ## What it does

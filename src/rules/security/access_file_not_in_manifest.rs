@@ -1,7 +1,7 @@
-use super::judged;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{ProjectContext, Rule};
+use crate::model::odoo::access::judged;
 
 declare_rule! {
     /// ## What it does
@@ -41,7 +41,8 @@ impl Rule for AccessFileNotInManifest {
                 continue;
             }
             let prefix = module.prefix();
-            for path in super::unloaded_access_csvs(ctx.index, project, module) {
+            for path in crate::model::odoo::access::unloaded_access_csvs(ctx.index, project, module)
+            {
                 let p = path.as_str();
                 let rel = p.strip_prefix(&prefix).unwrap_or(p);
                 let d = Diagnostic::new(

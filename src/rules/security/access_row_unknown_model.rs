@@ -1,7 +1,7 @@
-use super::judged;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{ProjectContext, Rule};
+use crate::model::odoo::access::judged;
 use crate::model::odoo::{OdooModule, model_xmlid};
 use std::collections::BTreeSet;
 

@@ -1,11 +1,11 @@
-use super::{
-    csv_line, granted, granted_by_dependent, has_access_file, judged, needing_access,
-    unloaded_access_csvs,
-};
 use crate::core::severity::Severity;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{ProjectContext, Rule};
+use crate::model::odoo::access::{
+    csv_line, granted, granted_by_dependent, has_access_file, judged, needing_access,
+    unloaded_access_csvs,
+};
 use crate::model::odoo::model_xmlid;
 
 declare_rule! {

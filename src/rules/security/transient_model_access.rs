@@ -1,8 +1,8 @@
-use super::{csv_line, granted, judged, unloaded_access_csvs};
 use crate::core::severity::Severity;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{ProjectContext, Rule};
+use crate::model::odoo::access::{csv_line, granted, judged, unloaded_access_csvs};
 use crate::model::odoo::{ModelKind, model_xmlid};
 
 declare_rule! {
