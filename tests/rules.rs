@@ -44,6 +44,7 @@ fn check_rule(family: &str, name: &str) {
         "{slug}: needs `invalid` and `valid` fixture folders, has {names:?}"
     );
     let mut failures = Vec::new();
+    let mut snapshots = Vec::new();
     for (case, path) in &cases {
         let mut report = check_dir(path);
         report.diagnostics.retain(|d| d.rule == m);
@@ -61,7 +62,7 @@ fn check_rule(family: &str, name: &str) {
                 None => snapshot_name(m.slug),
                 Some(shape) => format!("{}@{}", snapshot_name(m.slug), shape.replace('-', "_")),
             };
-            insta::assert_snapshot!(snapshot, pretty(report));
+            snapshots.push((snapshot, pretty(report)));
         } else if case == "valid" || case.starts_with("valid-") {
             let found: Vec<String> = report
                 .diagnostics
@@ -77,7 +78,12 @@ fn check_rule(family: &str, name: &str) {
             ));
         }
     }
+    // Every case is checked before any snapshot: a changed snapshot never hides a case
+    // that stopped firing or started to.
     assert!(failures.is_empty(), "{slug}:\n{}", failures.join("\n"));
+    for (snapshot, text) in snapshots {
+        insta::assert_snapshot!(snapshot, text);
+    }
 }
 
 /// One `#[test]` per rule, in a module per family.
