@@ -62,6 +62,17 @@ pub enum Args {
     Shell(String),
 }
 
+/// A `RUN --mount=type=bind` mount.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mount {
+    /// The path mounted, in the context or in `from`.
+    pub source: String,
+    /// Where it appears for the RUN.
+    pub target: String,
+    /// The stage or image it comes from (`from=`); `None`: the build context.
+    pub from: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Instruction {
     /// Upper case: `RUN`, `COPY`, ...
@@ -82,9 +93,10 @@ impl Instruction {
         self.flags.iter().find(|f| f.name == name)
     }
 
-    /// BuildKit bind mounts from the context, `--mount=type=bind,source=S,target=T`:
-    /// (S, T). Mounts from other stages or images (`from=`) are not the context's.
-    pub fn bind_mounts(&self) -> Vec<(String, String)> {
+    /// BuildKit bind mounts, `--mount=type=bind,source=S,target=T` (the default type;
+    /// `src`/`dst`/`destination` spellings): from the context, or from another stage or
+    /// image with `from=`.
+    pub fn bind_mounts(&self) -> Vec<Mount> {
         self.flags
             .iter()
             .filter(|f| f.name == "mount")
@@ -95,19 +107,20 @@ impl Instruction {
                     .filter_map(|p| p.split_once('='))
                     .collect();
                 let get = |k: &str| kv.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
-                if get("type").unwrap_or("bind") != "bind" || get("from").is_some() {
+                if get("type").unwrap_or("bind") != "bind" {
                     return None;
                 }
                 let target = get("target")
                     .or_else(|| get("dst"))
                     .or_else(|| get("destination"))?;
-                Some((
-                    get("source")
+                Some(Mount {
+                    source: get("source")
                         .or_else(|| get("src"))
                         .unwrap_or(".")
                         .to_string(),
-                    target.to_string(),
-                ))
+                    target: target.to_string(),
+                    from: get("from").map(str::to_string),
+                })
             })
             .collect()
     }

@@ -25,6 +25,9 @@ pub struct Command {
     pub span: Span,
     /// Where a preceding `cd` in the same script moved to.
     pub cwd: Option<String>,
+    /// Its output goes to a file (`> f`, `>> f`, `&> f`): it creates or changes files
+    /// whatever the program is.
+    pub writes_output: bool,
 }
 
 impl Command {
@@ -62,6 +65,24 @@ fn walk(
     depth: usize,
 ) {
     if depth > 64 {
+        return;
+    }
+    if node.kind() == "redirected_statement" {
+        // `cmd > file`: the redirect is a sibling of the command in this node.
+        let first = out.len();
+        let mut cursor = node.walk();
+        let writes = node
+            .children(&mut cursor)
+            .any(|c| c.kind() == "file_redirect" && output_redirect(c, src));
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            walk(child, src, base, cwd, out, depth + 1);
+        }
+        if writes {
+            for cmd in out.iter_mut().skip(first) {
+                cmd.writes_output = true;
+            }
+        }
         return;
     }
     if node.kind() == "command" {
@@ -113,8 +134,17 @@ fn walk(
     }
 }
 
+/// Whether a `file_redirect` node sends output to a file (`>`, `>>`, `&>`, `>|`), not
+/// input from one (`<`).
+fn output_redirect(node: Node<'_>, src: &str) -> bool {
+    let text = src.get(node.byte_range()).unwrap_or("");
+    let op = text.trim_start_matches(|c: char| c.is_ascii_digit());
+    (op.starts_with('>') || op.starts_with("&>")) && !op.starts_with(">&")
+}
+
 fn command(node: Node<'_>, src: &str, base: usize, cwd: &Option<String>) -> Option<Command> {
     let mut name = None;
+    let mut writes_output = false;
     let mut args = Vec::new();
     let mut assigns = Vec::new();
     let mut cursor = node.walk();
@@ -127,6 +157,7 @@ fn command(node: Node<'_>, src: &str, base: usize, cwd: &Option<String>) -> Opti
                 }
             }
             "command_name" => name = Some(word(child, src, base)),
+            "file_redirect" if output_redirect(child, src) => writes_output = true,
             kind if node.child_by_field_name("name").is_some()
                 && child.is_named()
                 && name.is_some()
@@ -146,6 +177,7 @@ fn command(node: Node<'_>, src: &str, base: usize, cwd: &Option<String>) -> Opti
         assigns,
         span: Span::new(base + node.start_byte(), base + node.end_byte()),
         cwd: cwd.clone(),
+        writes_output,
     })
 }
 

@@ -9,7 +9,7 @@ use crate::core::path::{normalize, strip_dir};
 use crate::core::source::{SourceFile, Span};
 use crate::index::Index;
 use crate::model::compose::ComposeBuilds;
-use crate::syntax::dockerfile::{Args, Dockerfile, Instruction};
+use crate::syntax::dockerfile::{Args, Dockerfile, Instruction, Mount};
 use crate::syntax::ignorefile::IgnoreFile;
 use crate::syntax::shell::{self, Command, Word};
 
@@ -185,7 +185,8 @@ pub fn context(
                 .instructions
                 .iter()
                 .flat_map(|i| i.bind_mounts())
-                .map(|(source, _)| source);
+                .filter(|m| m.from.is_none())
+                .map(|m| m.source);
             let probe = copies.chain(mounts).find(|s| {
                 s != "." && s != "./" && !s.contains(['*', '?', '$']) && !s.contains("://")
             });
@@ -264,10 +265,16 @@ pub fn timelines(
     first_party: &dyn Fn(&str) -> bool,
 ) -> Vec<Vec<Event>> {
     let mut own: Vec<Vec<Event>> = Vec::new();
+    // The WORKDIR and ENV each stage ends with: a stage `FROM` an earlier stage starts
+    // from them (BuildKit: the child image is the parent's image).
+    let mut final_state: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for (si, stage) in df.stages.iter().enumerate() {
         let mut events = Vec::new();
-        let mut workdir = "/".to_string();
-        let mut env: Vec<(String, String)> = Vec::new();
+        let (mut workdir, mut env) = df
+            .stage_named(&stage.base)
+            .filter(|p| *p < si)
+            .and_then(|p| final_state.get(p).cloned())
+            .unwrap_or_else(|| ("/".to_string(), Vec::new()));
         for &ii in &stage.instructions {
             let Some(inst) = df.instructions.get(ii) else {
                 continue;
@@ -355,6 +362,7 @@ pub fn timelines(
             }
         }
         own.push(events);
+        final_state.push((workdir, env));
     }
     // Lineage: a stage FROM another stage starts with that stage's events.
     (0..df.stages.len())
@@ -432,6 +440,7 @@ fn run_commands(inst: &Instruction, _source: &SourceFile) -> Vec<(Command, SpanM
                 assigns: Vec::new(),
                 span: whole,
                 cwd: None,
+                writes_output: false,
             };
             out.push((command, Box::new(|s| s)));
         }
@@ -835,6 +844,84 @@ pub enum Coverage {
     Unknown,
 }
 
+/// Programs that never write a file a later step installs from (package managers of the
+/// system, users and permissions, folder creation). Anything else (archives, downloads,
+/// copies, exports, `make`, scripts) may.
+const WRITES_NO_FILES: &[&str] = &[
+    "apt-get",
+    "apt",
+    "apk",
+    "yum",
+    "dnf",
+    "microdnf",
+    "zypper",
+    "dpkg",
+    "rm",
+    "mkdir",
+    "chmod",
+    "chown",
+    "chgrp",
+    "useradd",
+    "adduser",
+    "addgroup",
+    "groupadd",
+    "usermod",
+    "echo",
+    "printf",
+    "true",
+    "false",
+    "set",
+    "export",
+    "cd",
+    "ls",
+    "cat",
+    "env",
+    "which",
+    "test",
+    "[",
+    "update-ca-certificates",
+    "locale-gen",
+    "ldconfig",
+    "sleep",
+    "id",
+    "npm",
+    "yarn",
+    "pnpm",
+];
+
+/// Whether a command may create or overwrite files in the image that a later step reads.
+pub fn may_create_files(command: &Command) -> bool {
+    if command.writes_output {
+        return true;
+    }
+    let program = command.program();
+    let sub = command.args.first().map(|w| w.text.as_str());
+    let pip_like = |args: &[Word]| {
+        // `pip install`/`uninstall`: into site-packages only; `download`/`wheel`/`freeze`
+        // with an output: may.
+        !matches!(
+            args.first().map(|w| w.text.as_str()),
+            Some("install" | "uninstall" | "check" | "list" | "show" | "cache")
+        )
+    };
+    match program {
+        p if WRITES_NO_FILES.contains(&p) => false,
+        "pip" | "pip3" => pip_like(&command.args),
+        p if p.starts_with("pip3.") => pip_like(&command.args),
+        "python" | "python3" if sub == Some("-m") => {
+            let module = command.args.get(1).map(|w| w.text.as_str());
+            !(module == Some("pip") && !pip_like(command.args.get(2..).unwrap_or_default()))
+        }
+        "uv" => !matches!(
+            (sub, command.args.get(1).map(|w| w.text.as_str())),
+            (Some("pip"), Some("install" | "uninstall" | "sync")) | (Some("sync"), _)
+        ),
+        "poetry" => sub != Some("install"),
+        "pipenv" => sub != Some("install") && sub != Some("sync"),
+        _ => true,
+    }
+}
+
 /// Joins a container path to a directory (`.` and relative paths against it).
 pub fn container_path(dir: &str, path: &str) -> String {
     let joined = if path.starts_with('/') {
@@ -847,15 +934,26 @@ pub fn container_path(dir: &str, path: &str) -> String {
 
 /// What brought `target` (an absolute container path) into the image, looking at the
 /// events before it (latest copy wins).
-pub fn coverage(before: &[Event], target: &str, bind_mounts: &[(String, String)]) -> Coverage {
-    for (source, mount_target) in bind_mounts {
-        if let Some(rest) = strip_dir(target, mount_target) {
-            return Coverage::Context(normalize(&format!("{source}/{rest}")));
+pub fn coverage(before: &[Event], target: &str, mounts: &[Mount]) -> Coverage {
+    for m in mounts {
+        let mount_target = container_path("/", &m.target);
+        if let Some(rest) = strip_dir(target, &mount_target) {
+            return match m.from {
+                // From another stage or image: what it holds is that stage's business.
+                Some(_) => Coverage::Unknown,
+                None => Coverage::Context(normalize(&format!("{}/{rest}", m.source))),
+            };
         }
     }
     for e in before.iter().rev() {
-        let EventKind::Copy(c) = &e.kind else {
-            continue;
+        let c = match &e.kind {
+            EventKind::Copy(c) => c,
+            // A command that may have written the file since the last copy (`tar -x`,
+            // `curl -o`, `uv export -o`, a script): absence can no longer be concluded.
+            EventKind::Command { command, .. } if may_create_files(command) => {
+                return Coverage::Unknown;
+            }
+            _ => continue,
         };
         let dest = container_path(&e.workdir, &c.dest);
         let dest_is_dir = c.dest.ends_with('/') || c.dest == "." || c.sources.len() > 1;

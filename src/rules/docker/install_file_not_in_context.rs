@@ -3,6 +3,7 @@ use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{FileContext, Rule};
 use crate::model::docker::build::{Action, Coverage, EventKind, Install, container_path, coverage};
+use crate::syntax::dockerfile::Mount;
 
 declare_rule! {
     /// ## What it does
@@ -65,31 +66,40 @@ impl Rule for InstallFileNotInContext {
                             None => e.workdir.clone(),
                         };
                         let target = container_path(&dir, &f.text);
-                        let problem = match coverage(
+                        let (problem, help) = match coverage(
                             timeline.get(..i).unwrap_or(&[]),
                             &target,
                             &mounts,
                         ) {
                             Coverage::Unknown => continue,
-                            Coverage::NotCopied => format!(
-                                "`{}` is installed from, but no earlier COPY brings it into the image",
-                                f.text
+                            Coverage::NotCopied => (
+                                format!(
+                                    "`{}` is installed from, but no earlier COPY brings it into the image",
+                                    f.text
+                                ),
+                                "COPY the file (or its folder) before this RUN",
                             ),
                             Coverage::Context(rel) => {
                                 let Some(context) = context else { continue };
                                 if let Some(line) = context.ignored(&rel) {
-                                    format!(
-                                        "`{rel}` is excluded by .dockerignore (line {line}), so `{}` is not in the image",
-                                        f.text
+                                    (
+                                        format!(
+                                            "`{rel}` is excluded by .dockerignore (line {line}), so `{}` is not in the image",
+                                            f.text
+                                        ),
+                                        "re-include the file in .dockerignore (`!path`), or install from a file that is sent",
                                     )
                                 } else if !context.exists(ctx.index, &rel) {
-                                    format!(
-                                        "`{rel}` does not exist in the build context (`{}`)",
-                                        if context.dir.is_empty() {
-                                            "."
-                                        } else {
-                                            &context.dir
-                                        }
+                                    (
+                                        format!(
+                                            "`{rel}` does not exist in the build context (`{}`)",
+                                            if context.dir.is_empty() {
+                                                "."
+                                            } else {
+                                                &context.dir
+                                            }
+                                        ),
+                                        "fix the path to the requirement file, or add the file to the repository",
                                     )
                                 } else {
                                     continue;
@@ -104,7 +114,7 @@ impl Rule for InstallFileNotInContext {
                                     "the build stops: `ERROR: Could not open requirements file: [Errno 2] No such file or directory: '{}'`",
                                     f.text
                                 ))
-                                .help("COPY the file (or its folder) before this RUN, and keep it out of .dockerignore"),
+                                .help(help),
                         );
                     }
                 }
@@ -113,18 +123,10 @@ impl Rule for InstallFileNotInContext {
     }
 }
 
-/// The bind mounts of an instruction, targets made absolute.
-fn bind_mounts(
-    df: &crate::syntax::dockerfile::Dockerfile,
-    instruction: usize,
-) -> Vec<(String, String)> {
+/// The bind mounts of an instruction.
+fn bind_mounts(df: &crate::syntax::dockerfile::Dockerfile, instruction: usize) -> Vec<Mount> {
     df.instructions
         .get(instruction)
-        .map(|inst| {
-            inst.bind_mounts()
-                .into_iter()
-                .map(|(s, t)| (s, container_path("/", &t)))
-                .collect()
-        })
+        .map(|inst| inst.bind_mounts())
         .unwrap_or_default()
 }
