@@ -35,6 +35,9 @@ pub enum Install {
     Project,
     /// `pip install gunicorn`: named packages only (requirement specifiers as written).
     Packages(Vec<String>),
+    /// Local distributions whose dependencies cannot be read here: `pip install
+    /// dist/*.tar.gz`, `pip install /wheels/*`, `pip install ./vendor/pkg.whl`.
+    Local,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -681,12 +684,13 @@ fn pip(args: &[&Word]) -> Vec<Action> {
     };
     let mut files = Vec::new();
     let mut project = false;
+    let mut local = false;
     let mut packages: Vec<String> = Vec::new();
     let mut i = pos + 1;
     while let Some(w) = args.get(i) {
         let t = w.text.as_str();
         match t {
-            "-r" | "--requirement" => {
+            "-r" | "--requirement" | "--requirements" => {
                 if let Some(f) = args.get(i + 1) {
                     files.push((*f).clone());
                 }
@@ -706,6 +710,7 @@ fn pip(args: &[&Word]) -> Vec<Action> {
             }
             _ if let Some(file) = t
                 .strip_prefix("--requirement=")
+                .or_else(|| t.strip_prefix("--requirements="))
                 .or_else(|| t.strip_prefix("-r").filter(|f| !f.is_empty())) =>
             {
                 files.push(Word {
@@ -715,7 +720,14 @@ fn pip(args: &[&Word]) -> Vec<Action> {
             }
             _ if t.starts_with('-') => {}
             "." | "./" => project = true,
-            _ if t.starts_with('.') || t.starts_with('/') => project = true,
+            _ if t.starts_with(".[") || t.starts_with("./[") => project = true,
+            _ if t.contains(['/', '*'])
+                || [".whl", ".tar.gz", ".tgz", ".zip"]
+                    .iter()
+                    .any(|ext| t.ends_with(ext)) =>
+            {
+                local = true
+            }
             _ => packages.push(t.to_string()),
         }
         i += 1;
@@ -726,6 +738,9 @@ fn pip(args: &[&Word]) -> Vec<Action> {
     }
     if project {
         out.push(Action::Install(Install::Project));
+    }
+    if local {
+        out.push(Action::Install(Install::Local));
     }
     if !packages.is_empty() {
         out.push(Action::Install(Install::Packages(packages)));

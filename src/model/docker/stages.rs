@@ -7,7 +7,7 @@ use crate::syntax::dockerfile::Dockerfile;
 /// The dependency installs of an event (files or the project, not single packages).
 pub fn installs_deps(e: &Event) -> bool {
     matches!(&e.kind, EventKind::Command { actions, .. }
-        if actions.iter().any(|a| matches!(a, Action::Install(Install::Files(_)) | Action::Install(Install::Project))))
+        if actions.iter().any(|a| matches!(a, Action::Install(Install::Files(_) | Install::Project | Install::Local))))
 }
 
 /// What the event runs of the application, if it does.

@@ -335,6 +335,8 @@ fn installed_modules(
                         read_requirements(index, &context.path(&rel), &mut dists, 0)?;
                     }
                 }
+                // What a local archive or wheel folder depends on is not in the tree.
+                Action::Install(Install::Local) => return None,
                 Action::Install(Install::Project) => {
                     let pyproject = context.path("pyproject.toml");
                     index.get(&pyproject)?;
