@@ -1,5 +1,6 @@
 //! Inline suppressions: `# guardrail: ignore[GR501] reason` on a finding's line or the
-//! line above, `# guardrail: ignore-file[GR501]` anywhere in a file (`//` in Rust).
+//! line above (the whole of a statement continued with `\` below it: a multi-line
+//! `RUN`), `# guardrail: ignore-file[GR501]` anywhere in a file (`//` in Rust).
 //!
 //! Directives are found by a line scan for a comment marker followed by `guardrail:`,
 //! the way hadolint, gitleaks and ruff's `noqa` do, rather than through each language's
@@ -27,6 +28,9 @@ pub struct Entry {
 pub struct Directive {
     /// 1-based line of the comment.
     pub line: usize,
+    /// The last line it covers: the line below, or the end of the statement that starts
+    /// there when it continues over several lines with a trailing `\`.
+    pub last_line: usize,
     pub file_level: bool,
     /// The whole `guardrail: ignore[...]` text.
     pub span: Span,
@@ -39,7 +43,7 @@ impl Directive {
         if self.file_level {
             return true;
         }
-        line.is_some_and(|l| l == self.line || l == self.line + 1)
+        line.is_some_and(|l| l >= self.line && l <= self.last_line)
     }
 }
 
@@ -55,7 +59,8 @@ pub fn parse(source: &SourceFile, syntax: CommentSyntax) -> Vec<Directive> {
     }
     let mut out = Vec::new();
     let mut line_start = 0usize;
-    for (i, line) in source.text.split('\n').enumerate() {
+    let lines: Vec<&str> = source.text.split('\n').collect();
+    for (i, line) in lines.iter().enumerate() {
         let mut search_from = 0;
         while let Some(found) = line.get(search_from..).and_then(|l| l.find(MARKER)) {
             let at = search_from + found;
@@ -64,13 +69,31 @@ pub fn parse(source: &SourceFile, syntax: CommentSyntax) -> Vec<Directive> {
             if !before.ends_with(comment) {
                 continue;
             }
-            if let Some(d) = parse_directive(line, at, line_start, i + 1) {
+            if let Some(mut d) = parse_directive(line, at, line_start, i + 1) {
+                d.last_line = statement_end(&lines, i + 1, comment);
                 out.push(d);
             }
         }
         line_start += line.len() + 1;
     }
     out
+}
+
+/// The 1-based last line of the statement that starts at 0-based `start` (the line after
+/// a directive): while a line ends with a `\` continuation, the next one belongs to it
+/// (comment lines inside a Dockerfile continuation too). Bounded by the file.
+fn statement_end(lines: &[&str], start: usize, comment: &str) -> usize {
+    let mut i = start;
+    while let Some(line) = lines.get(i) {
+        let t = line.trim_end();
+        let continues = t.ends_with('\\') || (i > start && t.trim_start().starts_with(comment));
+        if !continues {
+            break;
+        }
+        i += 1;
+    }
+    // `i` is the 0-based last line; as 1-based that is `i + 1`.
+    i + 1
 }
 
 fn parse_directive(line: &str, at: usize, line_start: usize, line_no: usize) -> Option<Directive> {
@@ -111,6 +134,7 @@ fn parse_directive(line: &str, at: usize, line_start: usize, line_no: usize) -> 
     }
     Some(Directive {
         line: line_no,
+        last_line: line_no + 1,
         file_level,
         span: Span::new(line_start + at, line_start + end),
         entries,
@@ -146,6 +170,23 @@ mod tests {
         assert!(d[0].covers_line(Some(3)));
         assert!(!d[0].covers_line(Some(1)));
         assert!(!d[0].covers_line(None));
+    }
+
+    #[test]
+    fn covers_a_statement_continued_below_it() {
+        let (_, d) = directives(
+            "FROM x\n# guardrail: ignore[GR301] seeded\nRUN set -e; \\\n    # a comment\n    SECRET_KEY=x \\\n    python manage.py collectstatic\nRUN other\n",
+            CommentSyntax::Hash,
+        );
+        assert_eq!((d[0].line, d[0].last_line), (2, 6));
+        assert!(d[0].covers_line(Some(6)));
+        assert!(!d[0].covers_line(Some(7)));
+        assert!(!d[0].covers_line(Some(1)));
+        let (_, d) = directives(
+            "# guardrail: ignore[GR501]\nversion: '3'\nx: 1\n",
+            CommentSyntax::Hash,
+        );
+        assert_eq!((d[0].line, d[0].last_line), (1, 2));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! `.dockerignore` differs from `.gitignore` in one way that matters: every pattern is
 //! anchored at the build context's root (`*.py` matches only at the root, `migrations`
 //! only the top-level folder). Anchoring each pattern with a leading `/` gives exactly
-//! that behaviour with the same matcher.
+//! that behaviour with the same matcher. Docker also cleans patterns, so a trailing `/`
+//! does not restrict one to folders (`!app/` re-includes `app`).
 
 use crate::core::path::RelPath;
 use crate::core::source::{SourceFile, Span};
@@ -55,7 +56,15 @@ impl IgnoreFile {
                     Some(rest) => ("!", rest.trim()),
                     None => ("", trimmed),
                 };
-                let body = body.trim_start_matches("./").trim_start_matches('/');
+                // Docker cleans each pattern (`filepath.Clean`): `!app/` is `!app`, and
+                // matches the folder as well as a file of that name.
+                let body = body
+                    .trim_start_matches("./")
+                    .trim_start_matches('/')
+                    .trim_end_matches('/');
+                if body.is_empty() {
+                    continue;
+                }
                 format!("{neg}/{body}")
             } else {
                 trimmed.to_string()

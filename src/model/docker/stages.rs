@@ -46,3 +46,25 @@ pub fn root_base(df: &Dockerfile, stage: usize) -> Option<&str> {
 pub fn base_has_deps(df: &Dockerfile, stage: usize, configured: &[String]) -> bool {
     root_base(df, stage).is_some_and(|b| configured.iter().any(|c| b.starts_with(c.as_str())))
 }
+
+/// Official images that hold no third-party Python package.
+const EMPTY_BASES: &[&str] = &["python", "pypy", "debian", "ubuntu", "alpine"];
+
+/// Whether the stage's lineage starts from an official image known to hold no
+/// third-party Python package (`python:3.12-slim`), and the configuration does not say
+/// otherwise.
+pub fn base_is_known_empty(df: &Dockerfile, stage: usize, with_deps: &[String]) -> bool {
+    if base_has_deps(df, stage, with_deps) {
+        return false;
+    }
+    let Some(base) = root_base(df, stage) else {
+        return false;
+    };
+    let no_tag = base.split('@').next().unwrap_or(base);
+    let name = no_tag.rsplit('/').next().unwrap_or(no_tag);
+    let name = name.split(':').next().unwrap_or(name);
+    let official = !no_tag.contains('/')
+        || no_tag.starts_with("docker.io/library/")
+        || no_tag.starts_with("library/");
+    official && EMPTY_BASES.contains(&name)
+}

@@ -65,9 +65,6 @@ declare_rule! {
     }
 }
 
-/// Base images whose Python has nothing installed.
-const EMPTY_BASES: &[&str] = &["python", "pypy", "debian", "ubuntu", "alpine"];
-
 impl Rule for BuildTimeImportNotInstalled {
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(analysis) = analyse(ctx) else { return };
@@ -80,7 +77,11 @@ impl Rule for BuildTimeImportNotInstalled {
             return;
         }
         for (si, timeline) in analysis.timelines.iter().enumerate() {
-            if !base_is_known_empty(analysis.df, si, &ctx.options().docker_base_images) {
+            if !crate::model::docker::stages::base_is_known_empty(
+                analysis.df,
+                si,
+                &ctx.options().docker_base_images,
+            ) {
                 continue;
             }
             for (i, e) in timeline.iter().enumerate() {
@@ -221,28 +222,6 @@ fn dedup(items: Vec<String>) -> Vec<String> {
         }
     }
     out
-}
-
-/// Whether the stage's lineage starts from a base image whose Python has nothing
-/// installed (and that the configuration does not say carries the dependencies).
-fn base_is_known_empty(
-    df: &crate::syntax::dockerfile::Dockerfile,
-    stage: usize,
-    with_deps: &[String],
-) -> bool {
-    if crate::model::docker::stages::base_has_deps(df, stage, with_deps) {
-        return false;
-    }
-    let Some(base) = crate::model::docker::stages::root_base(df, stage) else {
-        return false;
-    };
-    let no_tag = base.split('@').next().unwrap_or(base);
-    let name = no_tag.rsplit('/').next().unwrap_or(no_tag);
-    let name = name.split(':').next().unwrap_or(name);
-    let official = !no_tag.contains('/')
-        || no_tag.starts_with("docker.io/library/")
-        || no_tag.starts_with("library/");
-    official && EMPTY_BASES.contains(&name)
 }
 
 /// Modules of every dependency the project declares in its build context.

@@ -1,7 +1,10 @@
 use crate::core::kind::FileKind;
+use crate::core::path::{normalize, strip_dir};
+use crate::core::severity::Severity;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{ProjectContext, Rule};
+use crate::model::docker::build::{DockerBuild, EventKind};
 use crate::syntax::ignorefile::IgnoreFile;
 use std::collections::BTreeMap;
 
@@ -11,7 +14,11 @@ declare_rule! {
     /// the migration files of a Django app in the repository (a migration file such as
     /// `<app>/migrations/0001_initial.py`, or the package's `__init__.py`). `.gitignore`
     /// patterns apply below their folder; `.dockerignore` patterns are anchored at the
-    /// build context, as Docker reads them.
+    /// build context, as Docker reads them. A `.dockerignore` is judged by what the
+    /// Dockerfiles built from its folder copy: a deny-all `*` that re-includes `app/` is
+    /// fine, and an exclusion is reported only for apps a build copies. When no Dockerfile
+    /// of the repository builds from that folder, the pattern alone is the evidence and
+    /// the finding is a warning.
     ///
     /// ## Why it breaks production
     /// A migration that git ignores never reaches the repository: each developer's
@@ -38,7 +45,7 @@ declare_rule! {
         severity: Error,
         summary: "A .gitignore or .dockerignore pattern excludes migration files",
         kinds: [GitIgnore, DockerIgnore, DjangoMigration, Python, DjangoSettings],
-        needs: [Django],
+        needs: [Django, Docker],
     }
 }
 
@@ -63,9 +70,21 @@ impl Rule for IgnoredByVcs {
                 } else {
                     IgnoreFile::dockerignore(source)
                 };
+                // A .dockerignore matters for what the builds from its folder copy: the
+                // builds found in the repository, or, with none, the pattern alone.
+                let builds = (kind == FileKind::DockerIgnore)
+                    .then(|| context_builds(ctx, entry.path.parent()));
                 // Pattern line -> the app folders it hides.
                 let mut hits: BTreeMap<usize, (String, Vec<String>)> = BTreeMap::new();
                 for app in &apps {
+                    if let Some(builds) = &builds
+                        && !builds.is_empty()
+                        && !builds
+                            .iter()
+                            .any(|b| copies(b, &app.migrations_dir, entry.path.parent()))
+                    {
+                        continue;
+                    }
                     let probes = [
                         (format!("{}/0001_initial.py", app.migrations_dir), false),
                         (format!("{}/__init__.py", app.migrations_dir), false),
@@ -92,9 +111,10 @@ impl Rule for IgnoredByVcs {
                     (
                         "the Docker build",
                         "they never reach the image, so `migrate` at start-up does not create the tables the code queries",
-                        "delete this pattern so the image gets the migrations (exclude `**/__pycache__` and `**/*.pyc` instead)",
+                        "narrow this pattern or re-include the migrations after it (`!app/**/migrations`), so the image gets them (exclude `**/__pycache__` and `**/*.pyc` instead)",
                     )
                 };
+                let unbuilt = builds.as_ref().is_some_and(Vec::is_empty);
                 for (line, (pattern, dirs)) in hits {
                     let Some(span) = source.line_span(line) else {
                         continue;
@@ -106,23 +126,59 @@ impl Rule for IgnoredByVcs {
                     } else {
                         String::new()
                     };
-                    out.push(
-                        Diagnostic::new(
-                            &Self::META,
-                            entry.path.clone(),
-                            format!(
-                                "`{}` makes {tool} skip the migrations in {}{more}",
-                                pattern.trim_start_matches('/'),
-                                shown.join(", ")
-                            ),
-                        )
-                        .span(span)
-                        .label("matches migration files")
-                        .note(consequence)
-                        .help(help),
-                    );
+                    let mut d = Diagnostic::new(
+                        &Self::META,
+                        entry.path.clone(),
+                        format!(
+                            "`{}` makes {tool} skip the migrations in {}{more}",
+                            pattern.trim_start_matches('/'),
+                            shown.join(", ")
+                        ),
+                    )
+                    .span(span)
+                    .label("matches migration files")
+                    .help(help);
+                    d = if unbuilt {
+                        // No Dockerfile of the repository builds from this folder: what
+                        // an image copies is unknown, only the pattern is.
+                        d.severity(Severity::Warning).note(format!(
+                            "{consequence}; evidence: the pattern alone (no Dockerfile in the \
+                             repository builds from this folder)"
+                        ))
+                    } else {
+                        d.note(consequence)
+                    };
+                    out.push(d);
                 }
             }
         }
     }
+}
+
+/// The builds whose context is `dir`.
+fn context_builds<'p>(ctx: &'p ProjectContext<'_>, dir: &str) -> Vec<&'p DockerBuild> {
+    ctx.index
+        .of_kind(FileKind::Dockerfile)
+        .filter_map(|f| ctx.project.docker_build(f.path.as_str()))
+        .filter(|b| b.context.as_ref().is_some_and(|c| c.dir == dir))
+        .collect()
+}
+
+/// Whether a build copies the folder `target` (relative to the scan root) from its
+/// context `dir`: `COPY . .`, or a source that is the folder or one above it.
+fn copies(build: &DockerBuild, target: &str, dir: &str) -> bool {
+    let Some(rel) = strip_dir(target, dir) else {
+        return false;
+    };
+    build.timelines.iter().flatten().any(|e| {
+        let EventKind::Copy(c) = &e.kind else {
+            return false;
+        };
+        c.from.is_none()
+            && (c.whole_context
+                || c.sources.iter().any(|s| {
+                    let src = normalize(&s.text);
+                    src.is_empty() || strip_dir(rel, &src).is_some()
+                }))
+    })
 }
