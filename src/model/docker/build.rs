@@ -925,7 +925,7 @@ pub fn may_create_files(command: &Command) -> bool {
         p if p.starts_with("pip3.") => pip_like(&command.args),
         "python" | "python3" if sub == Some("-m") => {
             let module = command.args.get(1).map(|w| w.text.as_str());
-            !(module == Some("pip") && !pip_like(command.args.get(2..).unwrap_or_default()))
+            module != Some("pip") || pip_like(command.args.get(2..).unwrap_or_default())
         }
         "uv" => !matches!(
             (sub, command.args.get(1).map(|w| w.text.as_str())),
