@@ -90,7 +90,7 @@ fn model(index: &Index, project: &DjangoProject) -> Model {
                 continue;
             };
             let (app, name) = (&app, &name);
-            let apps = project.migrated_apps(app);
+            let apps = project.migrated_apps(app, m.app);
             if apps.is_empty() {
                 continue;
             }

@@ -46,6 +46,9 @@ pub struct App {
     pub models: Vec<ModelDef>,
     /// `apps.py` defines an `AppConfig`.
     pub has_app_config: bool,
+    /// The Django project it belongs to: the nearest folder above it that holds a
+    /// `manage.py` ("" when none does: a reusable app, shared by every project).
+    pub project_root: String,
 }
 
 impl App {
@@ -204,7 +207,12 @@ impl DjangoProject {
             let (label, has_app_config) = app_label(index, &dir);
             let migrations_dir = join(&dir, "migrations");
             let has_migrations_package = has(&migrations_dir, "__init__.py");
+            let project_root = crate::model::python::ancestors(&dir)
+                .find(|d| has(d, "manage.py"))
+                .unwrap_or("")
+                .to_string();
             project.apps.push(App {
+                project_root,
                 dir: dir.clone(),
                 label,
                 migrations_dir,
@@ -245,8 +253,14 @@ impl DjangoProject {
                     let dir = dir.to_string();
                     let package = has(&dir, "__init__.py");
                     if targets.is_empty() {
+                        let app_dir = parent(&dir).to_string();
+                        let project_root = crate::model::python::ancestors(&app_dir)
+                            .find(|d| has(d, "manage.py"))
+                            .unwrap_or("")
+                            .to_string();
                         project.apps.push(App {
-                            dir: parent(&dir).to_string(),
+                            project_root,
+                            dir: app_dir,
                             label: label.clone(),
                             migrations_dir: dir,
                             has_migrations_package: package,
@@ -383,20 +397,51 @@ impl DjangoProject {
             .map_or(&[], Vec::as_slice)
     }
 
-    /// Whether (label, name) resolves: the migration exists, or a squash that exists
-    /// replaces it.
-    pub fn resolves(&self, label: &str, name: &str) -> bool {
-        !self.nodes(label, name).is_empty() || !self.replacing(label, name).is_empty()
+    /// Whether (label, name) resolves as seen from app `from`: the migration exists, or
+    /// a squash that exists replaces it, in an app of that label that `from`'s project
+    /// can load (see [`DjangoProject::in_scope`]).
+    pub fn resolves(&self, label: &str, name: &str, from: usize) -> bool {
+        let scope = self.in_scope(label, from);
+        let visible = |n: &usize| {
+            self.migrations
+                .get(*n)
+                .is_some_and(|m| scope.contains(&m.app))
+        };
+        self.nodes(label, name).iter().any(visible)
+            || self.replacing(label, name).iter().any(visible)
+    }
+
+    /// The apps labelled `label` that app `from` sees: those of its own Django project
+    /// (the folder holding its `manage.py`) when there are any, else those of no project
+    /// (reusable apps), else every app of that label. Two example projects that both
+    /// have an app `customers` never resolve each other's migrations.
+    pub fn in_scope(&self, label: &str, from: usize) -> Vec<usize> {
+        let all: &[usize] = self.labels.get(label).map_or(&[], Vec::as_slice);
+        let root = self.apps.get(from).map_or("", |a| a.project_root.as_str());
+        let of_root = |r: &str| -> Vec<usize> {
+            all.iter()
+                .copied()
+                .filter(|i| self.apps.get(*i).is_some_and(|a| a.project_root == r))
+                .collect()
+        };
+        let own = of_root(root);
+        if !own.is_empty() {
+            return own;
+        }
+        let shared = of_root("");
+        if !shared.is_empty() {
+            return shared;
+        }
+        all.to_vec()
     }
 
     /// Apps with this label whose migrations live in the repository (a migrations
-    /// package, migrations not switched off): the only ones whose graph is judged.
-    pub fn migrated_apps(&self, label: &str) -> Vec<&App> {
-        self.labels
-            .get(label)
+    /// package, migrations not switched off) and that app `from` sees: the only ones
+    /// whose graph is judged.
+    pub fn migrated_apps(&self, label: &str, from: usize) -> Vec<&App> {
+        self.in_scope(label, from)
             .into_iter()
-            .flatten()
-            .filter_map(|i| self.apps.get(*i))
+            .filter_map(|i| self.apps.get(i))
             .filter(|a| a.has_migrations_package && !a.migrations_disabled)
             .collect()
     }
@@ -664,7 +709,7 @@ impl DjangoProject {
     /// not literals.
     pub fn app_graph(&self, index: &Index, app: usize) -> Option<AppGraph> {
         let a = self.apps.get(app)?;
-        if self.labels.get(&a.label).map_or(0, Vec::len) != 1 {
+        if self.in_scope(&a.label, app).len() != 1 {
             return None;
         }
         let label = a.label.as_str();

@@ -68,14 +68,14 @@ impl Rule for MissingDependency {
                 let Some((label, name)) = project.resolve_dep(&dep.target) else {
                     continue;
                 };
-                let apps = project.migrated_apps(&label);
+                let apps = project.migrated_apps(&label, node.app);
                 let Some(app) = apps.first() else { continue };
                 let has_any = apps.iter().any(|a| !a.migrations.is_empty());
                 let first_or_latest = name == "__first__" || name == "__latest__";
                 let missing = if first_or_latest {
                     !has_any
                 } else {
-                    !project.resolves(&label, &name)
+                    !project.resolves(&label, &name, node.app)
                 };
                 if !missing {
                     continue;
