@@ -138,6 +138,7 @@ pub fn run() -> ExitCode {
     };
     match dispatch(cli) {
         Ok(code) => ExitCode::from(code),
+        Err(ToolError::OutputClosed) => ExitCode::from(2),
         Err(e) => {
             eprintln!("{:?}", miette::Report::new(e));
             ExitCode::from(2)
@@ -149,7 +150,7 @@ fn dispatch(cli: Cli) -> Result<u8, ToolError> {
     match cli.command {
         Command::Check(args) => check(&args),
         Command::Rules { format } => {
-            print_stdout(&rules_listing(format));
+            print_stdout(&rules_listing(format))?;
             Ok(0)
         }
         Command::Explain { rule } => match rules::find(&rule) {
@@ -162,7 +163,7 @@ fn dispatch(cli: Cli) -> Result<u8, ToolError> {
                     m.severity,
                     m.summary,
                     m.doc_text()
-                ));
+                ))?;
                 Ok(0)
             }
             None => Err(ToolError::Usage(format!(
@@ -183,7 +184,7 @@ fn dispatch(cli: Cli) -> Result<u8, ToolError> {
             let loaded = config::load(&root, None)?;
             let settings = Settings::resolve(loaded.as_ref(), &CliOverrides::default())?;
             let scan = engine::scan(&path, &settings)?;
-            print_stdout(&graph::render(&scan.index, format));
+            print_stdout(&graph::render(&scan.index, format))?;
             Ok(0)
         }
         Command::Init { path } => {
@@ -218,7 +219,8 @@ fn dispatch(cli: Cli) -> Result<u8, ToolError> {
 fn check(args: &CheckArgs) -> Result<u8, ToolError> {
     let started = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads)
+        .num_threads(worker_threads(args.threads))
+        .stack_size(WORKER_STACK)
         .build()
         .map_err(|e| ToolError::Usage(format!("cannot start worker threads: {e}")))?;
     let overrides = CliOverrides {
@@ -233,7 +235,7 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
     }
     let mut reports = Vec::new();
     let mut fail_on = FailOn::Error;
-    for path in &args.paths {
+    for path in &distinct_roots(&args.paths) {
         let root_for_config = if path.is_file() {
             path.parent()
                 .filter(|p| !p.as_os_str().is_empty())
@@ -294,7 +296,7 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
             }
         }
         None => {
-            print_stdout(&text);
+            print_stdout(&text)?;
             if args.format == Format::Github && !args.quiet {
                 eprintln!("{}", render::summary_line(&outcome));
             }
@@ -308,11 +310,61 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
     Ok(u8::from(failed))
 }
 
-/// Writes to stdout, ignoring a closed pipe (`guardrail rules | head`).
-fn print_stdout(text: &str) {
+/// Writes to stdout. A closed pipe (`guardrail check | head`) is quiet but exits 2; any
+/// other failure (a full disk) is an error with its message: a report that was not
+/// delivered never passes for a clean run.
+fn print_stdout(text: &str) -> Result<(), ToolError> {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(ToolError::OutputClosed),
+        Err(source) => Err(ToolError::Write {
+            path: "standard output".into(),
+            source,
+        }),
+    }
+}
+
+/// The scan roots without repeats: a path given twice, or inside another directory given
+/// (`check . . docker-compose.yml`), is checked once, by the first root that holds it.
+/// Paths that cannot be resolved are kept: the scan reports them.
+fn distinct_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let resolved: Vec<Option<PathBuf>> = paths.iter().map(|p| p.canonicalize().ok()).collect();
+    let mut out = Vec::new();
+    for (i, path) in paths.iter().enumerate() {
+        let Some(Some(me)) = resolved.get(i) else {
+            out.push(path.clone());
+            continue;
+        };
+        let covered = resolved.iter().enumerate().any(|(j, other)| {
+            let Some(other) = other else { return false };
+            // An earlier identical root, or any other directory root above this one.
+            (j < i && other == me) || (other != me && other.is_dir() && me.starts_with(other))
+        });
+        if !covered {
+            out.push(path.clone());
+        }
+    }
+    out
+}
+
+/// Stack of each worker thread: deeply nested but valid input (a long `+` chain, nested
+/// lists) is handled by depth limits first; this is the second line of defence.
+const WORKER_STACK: usize = 256 * 1024 * 1024;
+
+/// Worker threads: `--threads`, else `RAYON_NUM_THREADS`, else one per core, never more
+/// than the machine runs at once (a `--threads 100000` spawns no 100,000 threads).
+pub fn worker_threads(requested: usize) -> usize {
+    let available = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let wanted = match requested {
+        0 => std::env::var("RAYON_NUM_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(available),
+        n => n,
+    };
+    wanted.clamp(1, available)
 }
 
 pub fn rules_listing(format: RulesFormat) -> String {

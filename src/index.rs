@@ -11,6 +11,7 @@ use crate::syntax::access_csv::{self, AccessCsv};
 use crate::syntax::migration::{self, MigrationFacts};
 use crate::syntax::odoo_xml::{self as odoo_xml, XmlFacts};
 use crate::syntax::python::{self, PyModule};
+use crate::syntax::requirements::{self, Dependency, ReqFile};
 use crate::syntax::yaml::{self, YamlFile};
 use std::io::Read;
 use std::path::PathBuf;
@@ -59,6 +60,8 @@ pub struct FileEntry {
     odoo_xml: OnceLock<Result<XmlFacts, ParseFailure>>,
     rust: OnceLock<Result<crate::syntax::rust::RustFacts, ParseFailure>>,
     dockerfile: OnceLock<crate::syntax::dockerfile::Dockerfile>,
+    requirements: OnceLock<ReqFile>,
+    pyproject: OnceLock<Result<Vec<Dependency>, ParseFailure>>,
 }
 
 impl FileEntry {
@@ -76,6 +79,8 @@ impl FileEntry {
             odoo_xml: OnceLock::new(),
             rust: OnceLock::new(),
             dockerfile: OnceLock::new(),
+            requirements: OnceLock::new(),
+            pyproject: OnceLock::new(),
         }
     }
 
@@ -169,6 +174,25 @@ impl FileEntry {
         )
     }
 
+    /// The file read as a pip requirement file, on first use.
+    pub fn requirements(&self) -> Option<&ReqFile> {
+        let source = self.source()?;
+        Some(
+            self.requirements
+                .get_or_init(|| requirements::parse(&source.text)),
+        )
+    }
+
+    /// The dependencies a `pyproject.toml` declares, on first use. `None` when it could
+    /// not be read or is not TOML (a parse error, reported once).
+    pub fn pyproject_dependencies(&self) -> Option<&[Dependency]> {
+        let source = self.source()?;
+        self.pyproject
+            .get_or_init(|| requirements::pyproject_dependencies(&source.text))
+            .as_deref()
+            .ok()
+    }
+
     fn load(&self) -> Loaded {
         let skipped = |reason: String, severity| Loaded::Skipped { reason, severity };
         let file = match std::fs::File::open(&self.abs) {
@@ -187,7 +211,10 @@ impl FileEntry {
         }
         let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
         // Read at most one byte past the limit, in case the file grew since stat.
-        if let Err(e) = file.take(self.max_size + 1).read_to_end(&mut bytes) {
+        if let Err(e) = file
+            .take(self.max_size.saturating_add(1))
+            .read_to_end(&mut bytes)
+        {
             return skipped(format!("could not be read: {e}"), Severity::Warning);
         }
         if bytes.len() as u64 > self.max_size {
@@ -233,6 +260,7 @@ impl FileEntry {
             self.migration.get().and_then(|r| r.as_ref().err()),
             self.odoo_xml.get().and_then(|r| r.as_ref().err()),
             self.rust.get().and_then(|r| r.as_ref().err()),
+            self.pyproject.get().and_then(|r| r.as_ref().err()),
         ]
         .into_iter()
         .flatten()

@@ -17,6 +17,8 @@ use toml::Spanned;
 
 pub const CONFIG_FILE: &str = "guardrail.toml";
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 5 * 1024 * 1024;
+/// The largest `max-file-size` accepted.
+pub const MAX_MAX_FILE_SIZE: u64 = 1024 * 1024 * 1024;
 
 /// The lowest severity that makes the exit code 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -156,13 +158,45 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Option<LoadedConfig>
     Ok(None)
 }
 
+/// A configuration file is small: anything larger is not one.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 fn read(path: &Path, pyproject: bool) -> Result<Option<LoadedConfig>, ToolError> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ToolError::Io {
+    let text = read_regular(path, MAX_CONFIG_BYTES).map_err(|source| ToolError::Io {
         path: display.clone(),
         source,
     })?;
+    if pyproject && !text.contains("guardrail") {
+        // The project's own file, with no `[tool.guardrail]`: not ours to refuse. If it
+        // is broken, `guardrail/parse-error` reports it like any project file.
+        return Ok(None);
+    }
     parse(&display, path, text, pyproject)
+}
+
+/// Reads a regular file of at most `max` bytes: a FIFO, a device (`/dev/zero`) or a
+/// folder is refused before it is opened, so reading can neither block nor run forever.
+fn read_regular(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    if meta.len() > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {max} bytes"),
+        ));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_string(&mut text)?;
+    Ok(text)
 }
 
 /// Parses configuration text. For `pyproject.toml`, only `[tool.guardrail]` is read and
@@ -296,6 +330,19 @@ impl Settings {
 
         let mut exclude = Vec::new();
         for pattern in file.exclude.iter().flatten() {
+            let text = pattern.get_ref().trim();
+            let bare = text.trim_start_matches("./").trim_matches('/');
+            if bare.is_empty() || matches!(bare, "*" | "**" | "**/*" | ".") {
+                return Err(config_error(
+                    config,
+                    pattern.span(),
+                    format!(
+                        "exclude pattern `{}` excludes every file, so nothing would be checked; \
+                         name the folders to skip (`vendor/`) or remove the entry",
+                        pattern.get_ref()
+                    ),
+                ));
+            }
             let mut builder = ignore::overrides::OverrideBuilder::new("/");
             if let Err(e) = builder.add(&format!("!{}", pattern.get_ref())) {
                 return Err(config_error(
@@ -313,6 +360,16 @@ impl Settings {
                     config,
                     size.span(),
                     "max-file-size must be at least 1 byte".to_string(),
+                ));
+            }
+            Some(size) if *size.get_ref() > MAX_MAX_FILE_SIZE => {
+                return Err(config_error(
+                    config,
+                    size.span(),
+                    format!(
+                        "max-file-size is at most {MAX_MAX_FILE_SIZE} bytes (1 GiB): each checked file is \
+                         held in memory"
+                    ),
                 ));
             }
             Some(size) => *size.get_ref(),
@@ -632,6 +689,20 @@ mod tests {
         assert!(parse_str("max-file-size = -1\n").is_err());
         let c = parse_str("max-file-size = 0\n").unwrap().unwrap();
         assert!(Settings::resolve(Some(&c), &CliOverrides::default()).is_err());
+        let c = parse_str("max-file-size = 18446744073709551615\n")
+            .unwrap()
+            .unwrap();
+        assert!(Settings::resolve(Some(&c), &CliOverrides::default()).is_err());
+        for everything in ["''", "'*'", "'**'", "'./'", "'/'"] {
+            let c = parse_str(&format!("exclude = [{everything}]\n"))
+                .unwrap()
+                .unwrap();
+            let err = Settings::resolve(Some(&c), &CliOverrides::default()).unwrap_err();
+            assert!(
+                err.to_string().contains("excludes every file"),
+                "{everything}: {err}"
+            );
+        }
     }
 
     #[test]

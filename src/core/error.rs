@@ -60,6 +60,12 @@ pub enum ToolError {
         #[source]
         source: std::io::Error,
     },
+
+    /// Standard output was closed before the report was written (`guardrail check |
+    /// head`): said by the exit code only, as ripgrep does.
+    #[error("the report was not delivered: standard output is closed")]
+    #[diagnostic(code(guardrail::io))]
+    OutputClosed,
 }
 
 impl ToolError {

@@ -78,12 +78,27 @@ pub struct GitChangeSet {
     rev: String,
     label: String,
     changes: Vec<Change>,
+    /// The base texts of every changed path, read on first use in one `git cat-file
+    /// --batch` (3,000 deleted migrations: one process, not 3,000).
+    base: std::sync::OnceLock<BTreeMap<RelPath, String>>,
+}
+
+/// Runs git in `root` without anything the repository could configure to run a program:
+/// no fsmonitor hook, no external diff, no textconv. (Clean filters apply only to
+/// working-tree contents git compares; guardrail reads blobs with `cat-file`, which runs
+/// none.)
+fn git_command(root: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C")
+        .arg(root)
+        .args(["-c", "core.fsmonitor=false", "-c", "diff.external="])
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env_remove("GIT_EXTERNAL_DIFF");
+    cmd
 }
 
 fn git(root: &Path, args: &[&str]) -> Result<std::process::Output, ToolError> {
-    Command::new("git")
-        .arg("-C")
-        .arg(root)
+    git_command(root)
         .args(args)
         .output()
         .map_err(|e| ToolError::Git {
@@ -97,6 +112,79 @@ fn stdout_line(out: &std::process::Output) -> String {
 }
 
 impl GitChangeSet {
+    /// Every changed path's text at the base (the old name of a rename), in one batch.
+    fn read_base_texts(&self) -> BTreeMap<RelPath, String> {
+        use std::io::Write;
+        let paths: Vec<&RelPath> = self
+            .changes
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ChangeKind::Renamed { from } => Some(from),
+                ChangeKind::Added => None,
+                _ => Some(&c.path),
+            })
+            .collect();
+        let mut out = BTreeMap::new();
+        if paths.is_empty() {
+            return out;
+        }
+        // Paths are relative to `root`, which may be below the repository's top.
+        let prefix = git(&self.root, &["rev-parse", "--show-prefix"])
+            .map(|o| stdout_line(&o))
+            .unwrap_or_default();
+        let Ok(mut child) = git_command(&self.root)
+            .args(["cat-file", "--batch"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+        else {
+            return out;
+        };
+        let mut request = String::new();
+        for p in &paths {
+            request.push_str(&format!("{}:{prefix}{p}\n", self.rev));
+        }
+        // Write on a thread: git answers while it reads, and a large answer would fill
+        // the pipe while we are still writing.
+        let writer = child.stdin.take().map(|mut stdin| {
+            std::thread::spawn(move || {
+                let _ = stdin.write_all(request.as_bytes());
+            })
+        });
+        let answer = child
+            .wait_with_output()
+            .map(|o| o.stdout)
+            .unwrap_or_default();
+        if let Some(w) = writer {
+            let _ = w.join();
+        }
+        let mut rest = answer.as_slice();
+        for p in paths {
+            let Some(nl) = rest.iter().position(|b| *b == b'\n') else {
+                break;
+            };
+            let header = String::from_utf8_lossy(rest.get(..nl).unwrap_or_default()).into_owned();
+            rest = rest.get(nl + 1..).unwrap_or_default();
+            // `<oid> blob <size>`, or `<name> missing`.
+            let mut fields = header.rsplitn(2, ' ');
+            let (Some(size), Some(head)) = (fields.next(), fields.next()) else {
+                continue;
+            };
+            let Ok(size) = size.parse::<usize>() else {
+                continue;
+            };
+            let body = rest.get(..size).unwrap_or_default();
+            if head.ends_with(" blob")
+                && let Ok(text) = String::from_utf8(body.to_vec())
+            {
+                out.insert(p.clone(), text);
+            }
+            rest = rest.get(size + 1..).unwrap_or_default();
+        }
+        out
+    }
+
     pub fn open(root: &Path, spec: &BaseSpec) -> Result<Self, ToolError> {
         let top = git(root, &["rev-parse", "--show-toplevel"])?;
         if !top.status.success() {
@@ -115,6 +203,7 @@ impl GitChangeSet {
                         rev: String::new(),
                         label: "HEAD (no commits yet)".into(),
                         changes: Vec::new(),
+                        base: std::sync::OnceLock::new(),
                     });
                 }
                 let rev = stdout_line(&head);
@@ -222,6 +311,7 @@ impl GitChangeSet {
             rev,
             label,
             changes: parse_name_status(&diff.stdout),
+            base: std::sync::OnceLock::new(),
         })
     }
 }
@@ -302,12 +392,10 @@ impl ChangeSet for GitChangeSet {
         if self.rev.is_empty() {
             return None;
         }
-        let spec = format!("{}:./{}", self.rev, path);
-        let out = git(&self.root, &["show", &spec]).ok()?;
-        if !out.status.success() {
-            return None;
-        }
-        String::from_utf8(out.stdout).ok()
+        self.base
+            .get_or_init(|| self.read_base_texts())
+            .get(path)
+            .cloned()
     }
 }
 

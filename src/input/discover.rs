@@ -31,6 +31,10 @@ const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
 pub fn discover(root: &Path, excludes: &[String], threads: usize) -> Discovered {
     let mut builder = WalkBuilder::new(root);
     builder
+        // Git never applies ignore files from outside the repository: a scan root that
+        // is a repository (or is in none) reads none above it. A root inside a
+        // repository reads its parents', as git does for a subfolder.
+        .parents(inside_a_repository(root))
         .hidden(false)
         .follow_links(false)
         .require_git(false)
@@ -94,6 +98,18 @@ pub fn discover(root: &Path, excludes: &[String], threads: usize) -> Discovered 
     out.files.sort_by(|a, b| a.0.cmp(&b.0));
     out.errors.sort();
     out
+}
+
+/// Whether `root` is a folder below a repository's top (an ancestor holds `.git`), not
+/// the top itself nor outside any repository.
+fn inside_a_repository(root: &Path) -> bool {
+    let Ok(root) = root.canonicalize() else {
+        return false;
+    };
+    if root.join(".git").exists() {
+        return false;
+    }
+    root.ancestors().skip(1).any(|a| a.join(".git").exists())
 }
 
 fn relative(root: &Path, path: &Path) -> RelPath {

@@ -12,6 +12,8 @@ pub struct Dependency {
     pub specifier: String,
 }
 
+use crate::core::source::{ParseFailure, Span};
+
 /// What a requirement file asks pip for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReqFile {
@@ -71,9 +73,12 @@ pub fn dependency(spec: &str) -> Option<Dependency> {
 
 /// The dependencies a `pyproject.toml` declares: `[project.dependencies]` (PEP 508
 /// strings) and Poetry's `[tool.poetry.dependencies]` (name = version or table), Python
-/// itself excluded. `None` when the file is not TOML.
-pub fn pyproject_dependencies(text: &str) -> Option<Vec<Dependency>> {
-    let doc = text.parse::<toml::Table>().ok()?;
+/// itself excluded. A file that is not TOML is a parse failure at the error.
+pub fn pyproject_dependencies(text: &str) -> Result<Vec<Dependency>, ParseFailure> {
+    let doc = text.parse::<toml::Table>().map_err(|e| ParseFailure {
+        message: format!("invalid TOML: {}", e.message().trim()),
+        span: e.span().map(Span::from),
+    })?;
     let mut out: Vec<Dependency> = doc
         .get("project")
         .and_then(|p| p.get("dependencies"))
@@ -100,7 +105,7 @@ pub fn pyproject_dependencies(text: &str) -> Option<Vec<Dependency>> {
             specifier: specifier.to_string(),
         });
     }
-    Some(out)
+    Ok(out)
 }
 
 pub fn parse(text: &str) -> ReqFile {
@@ -243,7 +248,9 @@ mod tests {
                 ("django-environ", "^0.11")
             ]
         );
-        assert!(pyproject_dependencies("not toml [").is_none());
+        let failure = pyproject_dependencies("[project]\nname = \n").unwrap_err();
+        assert!(failure.message.starts_with("invalid TOML"), "{failure:?}");
+        assert!(failure.span.is_some());
     }
 
     #[test]

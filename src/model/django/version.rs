@@ -6,7 +6,7 @@
 
 use crate::core::kind::FileKind;
 use crate::index::Index;
-use crate::syntax::requirements::{self, Dependency};
+use crate::syntax::requirements::Dependency;
 
 /// The lowest Django major version the pins allow, and where it was read.
 pub fn django_major(index: &Index) -> Option<(u32, String)> {
@@ -23,16 +23,13 @@ pub fn django_major(index: &Index) -> Option<(u32, String)> {
         }
     };
     for f in index.of_kind(FileKind::Requirements) {
-        let Some(source) = f.source() else { continue };
-        consider(
-            &requirements::parse(&source.text).distributions,
-            f.path.as_str(),
-        );
+        if let Some(r) = f.requirements() {
+            consider(&r.distributions, f.path.as_str());
+        }
     }
     for f in index.of_kind(FileKind::PyProject) {
-        let Some(source) = f.source() else { continue };
-        if let Some(deps) = requirements::pyproject_dependencies(&source.text) {
-            consider(&deps, f.path.as_str());
+        if let Some(deps) = f.pyproject_dependencies() {
+            consider(deps, f.path.as_str());
         }
     }
     found
@@ -70,7 +67,7 @@ mod tests {
     #[test]
     fn reads_pins() {
         let major = |line: &str| {
-            requirements::dependency(line)
+            crate::syntax::requirements::dependency(line)
                 .filter(|d| d.name == "django")
                 .and_then(|d| lower_bound_major(&d.specifier))
         };

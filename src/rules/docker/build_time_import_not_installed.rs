@@ -243,13 +243,8 @@ fn declared_modules(
     {
         match f.kind {
             crate::core::kind::FileKind::Requirements => {
-                if let Some(s) = f.source() {
-                    dists.extend(
-                        requirements::parse(&s.text)
-                            .distributions
-                            .into_iter()
-                            .map(|d| d.name),
-                    );
+                if let Some(r) = f.requirements() {
+                    dists.extend(r.distributions.iter().map(|d| d.name.clone()));
                 }
             }
             crate::core::kind::FileKind::PyProject => {
@@ -267,11 +262,10 @@ fn declared_modules(
 fn pyproject_dependencies(index: &Index, path: &str) -> Vec<String> {
     index
         .get(path)
-        .and_then(|f| f.source())
-        .and_then(|s| requirements::pyproject_dependencies(&s.text))
+        .and_then(|f| f.pyproject_dependencies())
         .into_iter()
         .flatten()
-        .map(|d| d.name)
+        .map(|d| d.name.clone())
         .collect()
 }
 
@@ -337,11 +331,10 @@ fn read_requirements(index: &Index, path: &str, out: &mut Vec<String>, depth: us
     if depth > 8 {
         return Some(());
     }
-    let source = index.get(path)?.source()?;
-    let parsed = requirements::parse(&source.text);
-    out.extend(parsed.distributions.into_iter().map(|d| d.name));
+    let parsed = index.get(path)?.requirements()?;
+    out.extend(parsed.distributions.iter().map(|d| d.name.clone()));
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-    for inc in parsed.includes {
+    for inc in &parsed.includes {
         let p = crate::core::path::normalize(&if dir.is_empty() {
             inc.clone()
         } else {

@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::index::{FileFailure, Index};
 use crate::lint::diagnostic::Diagnostic;
-use crate::lint::rule::Rule;
+use crate::lint::rule::{FileContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -32,11 +32,17 @@ declare_rule! {
         slug: "guardrail/parse-error",
         severity: Warning,
         summary: "A file guardrail needs to check has a syntax error",
-        kinds: [],
+        kinds: [PyProject],
     }
 }
 
-impl Rule for ParseError {}
+impl Rule for ParseError {
+    /// `pyproject.toml` is read by pip, uv and poetry on every install: its syntax is
+    /// checked even when no other rule reads it.
+    fn check_file(&self, ctx: &FileContext<'_>, _out: &mut Vec<Diagnostic>) {
+        let _ = ctx.file.pyproject_dependencies();
+    }
+}
 
 /// One finding per file whose parse failed, whichever rules asked for it. Called by the
 /// engine after every other rule, when all the parses the run needed have happened.

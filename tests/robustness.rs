@@ -1,0 +1,240 @@
+//! Regression tests for the ways a strange input or machine could stop a run, hang it,
+//! lose its report or pass it silently (issue "Unbreakable"). Each one failed before
+//! its fix.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
+use assert_cmd::Command;
+use std::fs;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+fn guardrail() -> Command {
+    let mut cmd = assert_cmd::cargo_bin_cmd!("guardrail");
+    cmd.env("NO_COLOR", "1").timeout(Duration::from_secs(60));
+    cmd
+}
+
+fn write(dir: &Path, rel: &str, content: &str) {
+    let path = dir.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, content).unwrap();
+}
+
+const VERSIONED: &str = "version: '3.9'\nservices:\n  web:\n    image: nginx\n";
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn thread_counts_are_clamped_to_the_machine() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "docker-compose.yml", VERSIONED);
+    let started = Instant::now();
+    let (code, out, _) = run(guardrail()
+        .args([
+            "check",
+            "--threads",
+            "65535",
+            "--fail-on",
+            "warning",
+            "--format",
+            "json",
+        ])
+        .arg(dir.path()));
+    assert_eq!(code, 1, "{out}");
+    let (code, _, _) = run(guardrail()
+        .env("RAYON_NUM_THREADS", "999999")
+        .args(["check", "--fail-on", "warning"])
+        .arg(dir.path()));
+    assert_eq!(code, 1);
+    // Not a timing assertion on speed: 65,535 threads took minutes.
+    assert!(started.elapsed() < Duration::from_secs(50));
+}
+
+#[test]
+fn overlapping_roots_report_each_finding_once() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "docker-compose.yml", VERSIONED);
+    let (code, out, _) = run(guardrail().current_dir(dir.path()).args([
+        "check",
+        "--fail-on",
+        "warning",
+        "--format",
+        "json",
+        ".",
+        ".",
+        "docker-compose.yml",
+    ]));
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 1, "{out}");
+    assert_eq!(v["summary"]["warnings"], 1, "{out}");
+}
+
+#[test]
+fn a_closed_stdout_is_exit_2() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "docker-compose.yml", VERSIONED);
+    let bin = assert_cmd::cargo::cargo_bin!("guardrail");
+    let mut child = std::process::Command::new(bin)
+        .args(["check", "--fail-on", "never"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Close the reading end before guardrail writes its report.
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2), "a lost report must not exit 0");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_on_stdout_is_exit_2_with_a_message() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "docker-compose.yml", VERSIONED);
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("guardrail"))
+        .args(["check", "--fail-on", "never"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .stdout(full)
+        .output()
+        .unwrap();
+    let (code, err) = (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("standard output"), "{err}");
+}
+
+#[test]
+fn config_values_that_check_nothing_are_refused() {
+    for (config, says) in [
+        ("exclude = ['']\n", "excludes every file"),
+        ("exclude = ['**']\n", "excludes every file"),
+        (
+            "max-file-size = 18446744073709551615\n",
+            "max-file-size is at most",
+        ),
+    ] {
+        let dir = TempDir::new().unwrap();
+        write(dir.path(), "docker-compose.yml", VERSIONED);
+        write(dir.path(), "guardrail.toml", config);
+        let (code, _, err) = run(guardrail().arg("check").arg(dir.path()));
+        assert_eq!(code, 2, "{config}: {err}");
+        assert!(err.contains(says), "{config}: {err}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_config_that_is_not_a_regular_file_is_refused_not_read_forever() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "docker-compose.yml", VERSIONED);
+    let (code, _, err) = run(guardrail()
+        .args(["check", "--config", "/dev/zero"])
+        .arg(dir.path()));
+    assert_eq!(code, 2);
+    assert!(err.contains("not a regular file"), "{err}");
+    let fifo = dir.path().join("fifo.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let (code, _, err) = run(guardrail()
+            .arg("check")
+            .arg("--config")
+            .arg(&fifo)
+            .arg(dir.path()));
+        assert_eq!(code, 2);
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+}
+
+#[test]
+fn a_broken_pyproject_is_a_finding_not_the_end_of_the_run() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "docker-compose.yml", VERSIONED);
+    write(
+        dir.path(),
+        "pyproject.toml",
+        "[project]\nname = \"x\"\n[project]\nname = \"y\"\n",
+    );
+    let (code, out, err) = run(guardrail()
+        .args(["check", "--format", "json", "--fail-on", "warning"])
+        .arg(dir.path()));
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    // The duplicate table is reported where it is, and the Compose file is still checked.
+    assert!(codes.contains(&"GR001"), "{out}");
+    assert!(codes.contains(&"GR501"), "{out}");
+}
+
+#[test]
+fn ignore_files_above_a_repository_are_not_applied() {
+    let outer = TempDir::new().unwrap();
+    write(outer.path(), ".gitignore", "*\n");
+    let repo = outer.path().join("repo");
+    write(&repo, "docker-compose.yml", VERSIONED);
+    fs::create_dir_all(repo.join(".git")).unwrap();
+    let (code, out, _) = run(guardrail()
+        .args(["check", "--format", "json", "--fail-on", "warning"])
+        .arg(&repo));
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"]["files_scanned"], 1, "{out}");
+}
+
+#[test]
+fn a_deep_tree_at_many_threads_never_hangs() {
+    // The lazily built model deadlock: a dangling dependency made the Django model build
+    // inside a rayon task, and 8+ threads hung about one run in five.
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "manage.py", "");
+    for app in ["a", "b", "c", "d"] {
+        write(dir.path(), &format!("{app}/__init__.py"), "");
+        write(
+            dir.path(),
+            &format!("{app}/apps.py"),
+            &format!(
+                "from django.apps import AppConfig\n\nclass C(AppConfig):\n    name = '{app}'\n"
+            ),
+        );
+        write(dir.path(), &format!("{app}/migrations/__init__.py"), "");
+        write(
+            dir.path(),
+            &format!("{app}/migrations/0001_initial.py"),
+            "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [('a', '0009_gone')]\n",
+        );
+    }
+    let runs: usize = std::env::var("GUARDRAIL_DEADLOCK_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    for _ in 0..runs {
+        let (code, _, err) = run(guardrail()
+            .args(["check", "--threads", "16", "--quiet"])
+            .arg(dir.path()));
+        assert_eq!(code, 1, "{err}");
+    }
+}
