@@ -238,3 +238,25 @@ fn a_deep_tree_at_many_threads_never_hangs() {
         assert_eq!(code, 1, "{err}");
     }
 }
+
+#[test]
+fn a_finding_past_column_65535_is_still_reported() {
+    let dir = TempDir::new().unwrap();
+    let long = "x".repeat(70_000);
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        &format!(
+            "{{services: {{web: {{image: nginx, environment: {{A: \"{long}\"}}}}}}, version: \"3.9\"}}\n"
+        ),
+    );
+    let (code, out, err) = run(guardrail()
+        .args(["check", "--fail-on", "warning"])
+        .arg(dir.path()));
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("GR501"), "{out}");
+    assert!(
+        out.contains("docker-compose.yml:1:700"),
+        "the position is named: {out}"
+    );
+}

@@ -56,6 +56,32 @@ pub fn render(outcome: &Outcome, opts: &PrettyOptions) -> String {
     out
 }
 
+/// The longest line drawn as a snippet, in characters.
+const MAX_SNIPPET_LINE: usize = 1_000;
+
+/// Whether every span of the finding in its own file can be drawn.
+fn drawable(source: &SourceFile, d: &Diagnostic) -> bool {
+    let spans = d
+        .span
+        .into_iter()
+        .chain(d.labels.iter().filter(|l| l.path.is_none()).map(|l| l.span));
+    let text = &source.text;
+    let line_ok = |offset: usize| {
+        let line = source.lines.line_of(offset);
+        source.lines.line_text(text, line).is_some_and(|t| {
+            t.len() <= MAX_SNIPPET_LINE * 4 && t.chars().count() <= MAX_SNIPPET_LINE
+        })
+    };
+    spans.into_iter().all(|s| {
+        s.start <= s.end
+            && s.end <= text.len()
+            && text.is_char_boundary(s.start)
+            && text.is_char_boundary(s.end)
+            && line_ok(s.start)
+            && line_ok(s.end)
+    })
+}
+
 fn render_one(
     handler: &GraphicalReportHandler,
     report: &Report,
@@ -63,8 +89,18 @@ fn render_one(
     opts: &PrettyOptions,
     out: &mut String,
 ) {
-    let source = report.sources.get(&d.path);
     let name = report.display_path(&d.path);
+    // A snippet is drawn only for spans that fall inside the text, on character
+    // boundaries, on lines short enough to show (miette panics past column 65,535, and
+    // a 100 KB minified line is no snippet): otherwise the position is named in words.
+    let source = report.sources.get(&d.path).filter(|s| drawable(s, d));
+    let located = match (report.sources.get(&d.path), d.span) {
+        (Some(s), Some(span)) if source.is_none() => {
+            let p = s.position(span);
+            format!("{name}:{}:{}", p.start_line, p.start_column)
+        }
+        _ => name.clone(),
+    };
     let mut primary = Vec::new();
     if let Some(span) = d.span {
         primary.push(LabeledSpan::new_primary_with_span(
@@ -83,7 +119,7 @@ fn render_one(
         message: if source.is_some() && d.span.is_some() {
             d.message.clone()
         } else {
-            format!("{}: {}", name, d.message)
+            format!("{}: {}", located, d.message)
         },
         severity: d.severity,
         source: source.map(|s| Named {
@@ -97,7 +133,21 @@ fn render_one(
         },
     };
     let mut text = String::new();
-    let _ = handler.render_report(&mut text, &view);
+    // Second line of defence: a renderer failure costs this finding its snippet, never
+    // the report.
+    let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        handler.render_report(&mut text, &view)
+    }));
+    if !matches!(drawn, Ok(Ok(()))) {
+        text = format!(
+            "{} {}\n  {} {}: {}",
+            d.rule.code,
+            d.rule.slug,
+            d.severity.as_str(),
+            located,
+            d.message
+        );
+    }
     out.push_str(text.trim_end());
     out.push('\n');
     let wrap = |prefix: &str, body: &str| {
