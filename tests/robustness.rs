@@ -260,3 +260,37 @@ fn a_finding_past_column_65535_is_still_reported() {
         "the position is named: {out}"
     );
 }
+
+#[test]
+fn deeply_nested_valid_input_is_no_crash() {
+    // Each of these aborted the process with a stack overflow (exit 134, no report).
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write(d, "manage.py", "");
+    write(d, "app/__init__.py", "");
+    write(d, "app/migrations/__init__.py", "");
+    let terms = vec!["1"; 9_400].join(" + ");
+    write(
+        d,
+        "app/models.py",
+        &format!("from django.db import models\nX = {terms}\n"),
+    );
+    let mut settings = format!("MIDDLEWARE = {}{}\n", "[".repeat(4_000), "]".repeat(4_000));
+    settings.push_str("x = 0\nif a == 0:\n    x = 1\n");
+    for i in 1..2_700 {
+        settings.push_str(&format!("elif a == {i}:\n    x = {i}\n"));
+    }
+    write(d, "config/settings.py", &settings);
+    write(
+        d,
+        "addon/__manifest__.py",
+        &format!("{{{}{}}}\n", "'a': {".repeat(3_100), "}".repeat(3_100)),
+    );
+    write(d, "docker-compose.yml", VERSIONED);
+    let (code, out, err) = run(guardrail()
+        .args(["check", "--fail-on", "warning", "--format", "json"])
+        .arg(d));
+    assert_eq!(code, 1, "{err}");
+    // The rest of the tree is still checked.
+    assert!(out.contains("GR501"), "{out}");
+}
