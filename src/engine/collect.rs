@@ -180,3 +180,87 @@ fn unused(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{CliOverrides, Settings};
+    use crate::core::severity::Severity;
+    use crate::index::test_index;
+    use crate::rules::compose::obsolete_version_key::ObsoleteVersionKey;
+
+    fn finding(index: &Index, path: &str, line: usize) -> Diagnostic {
+        let file = index.get(path).unwrap();
+        let source = file.source().unwrap();
+        Diagnostic::new(&ObsoleteVersionKey::META, file.path.clone(), "obsolete")
+            .span(source.line_span(line).unwrap())
+    }
+
+    #[test]
+    fn suppresses_sorts_dedupes_and_reports_unused_directives() {
+        let (_d, index) = test_index(&[
+            (
+                "b/docker-compose.yml",
+                "# guardrail: ignore[GR501] swarm\nversion: '3'\nservices: {}\n",
+            ),
+            (
+                "a/docker-compose.yml",
+                "version: '3'\n# guardrail: ignore[GR501] nothing here\nservices: {}\n",
+            ),
+        ]);
+        let settings = Settings::resolve(None, &CliOverrides::default()).unwrap();
+        let a = finding(&index, "a/docker-compose.yml", 1);
+        let b = finding(&index, "b/docker-compose.yml", 2);
+        // Given out of order and twice: sorted by path, and the duplicate dropped.
+        let got = collect(vec![b, a.clone(), a], &index, &settings);
+        assert_eq!(got.suppressed, 1, "b's finding is suppressed");
+        let summary: Vec<(String, &str, Option<usize>)> = got
+            .diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d.path.to_string(),
+                    d.rule.code,
+                    d.position.map(|p| p.start_line),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("a/docker-compose.yml".to_string(), "GR501", Some(1)),
+                // a's directive covers line 3 only: it suppressed nothing.
+                ("a/docker-compose.yml".to_string(), "GR002", Some(2)),
+            ]
+        );
+        assert!(
+            got.sources
+                .contains_key(&RelPath::new("a/docker-compose.yml"))
+        );
+    }
+
+    #[test]
+    fn per_path_ignores_and_severity_overrides_apply() {
+        let (_d, index) = test_index(&[
+            ("legacy/docker-compose.yml", "version: '3'\n"),
+            ("docker-compose.yml", "version: '3'\n"),
+        ]);
+        let loaded = crate::config::parse(
+            "guardrail.toml",
+            std::path::Path::new("guardrail.toml"),
+            "[per-path-ignores]\n\"legacy/\" = [\"GR501\"]\n[severity]\nGR501 = \"error\"\n"
+                .to_string(),
+            false,
+        )
+        .unwrap();
+        let settings = Settings::resolve(loaded.as_ref(), &CliOverrides::default()).unwrap();
+        let found = vec![
+            finding(&index, "legacy/docker-compose.yml", 1),
+            finding(&index, "docker-compose.yml", 1),
+        ];
+        let got = collect(found, &index, &settings);
+        assert_eq!(got.suppressed, 1);
+        assert_eq!(got.diagnostics.len(), 1);
+        assert_eq!(got.diagnostics[0].severity, Severity::Error);
+    }
+}

@@ -267,3 +267,66 @@ fn display_prefix(target: &Path, root: &Path, is_dir: bool) -> String {
         text.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::CliOverrides;
+
+    fn settings(select: &str) -> Settings {
+        let cli = CliOverrides {
+            select: Some(vec![select.to_string()]),
+            ..CliOverrides::default()
+        };
+        Settings::resolve(None, &cli).unwrap()
+    }
+
+    #[test]
+    fn builds_only_the_models_the_enabled_rules_need() {
+        assert_eq!(needs(&settings("compose")), Vec::<Need>::new());
+        assert_eq!(
+            needs(&settings("security/model-without-access")),
+            [Need::Odoo]
+        );
+        assert_eq!(
+            needs(&settings("migrations/ignored-by-vcs")),
+            [Need::Django, Need::Docker]
+        );
+        let all = needs(&settings("ALL"));
+        assert_eq!(
+            all,
+            [Need::Django, Need::DjangoSettings, Need::Odoo, Need::Docker],
+            "each once, in order"
+        );
+    }
+
+    #[test]
+    fn check_reports_every_finding_once_in_order() {
+        let dir = tempfile::TempDir::new().unwrap();
+        for (rel, text) in [
+            ("b/docker-compose.yml", "version: '3'\nservices: {}\n"),
+            ("a/docker-compose.yml", "version: '3'\nservices: {}\n"),
+            ("c/docker-compose.yml", "services: [unclosed\n"),
+        ] {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let report = check(dir.path(), &settings("ALL"), None).unwrap();
+        let got: Vec<(String, &str)> = report
+            .diagnostics
+            .iter()
+            .map(|d| (d.path.to_string(), d.rule.code))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a/docker-compose.yml".to_string(), "GR501"),
+                ("b/docker-compose.yml".to_string(), "GR501"),
+                ("c/docker-compose.yml".to_string(), "GR001"),
+            ]
+        );
+        assert_eq!(report.summary.files_scanned, 3);
+        assert_eq!(report.summary.warnings, 3);
+    }
+}

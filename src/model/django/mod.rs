@@ -791,3 +791,77 @@ impl DjangoProject {
         Some(graph)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::test_index;
+
+    const APPS: &str = "from django.apps import AppConfig\n\n\nclass ShopCustomers(AppConfig):\n    name = 'customers'\n    label = 'shop_customers'\n";
+
+    fn migration(deps: &str) -> String {
+        format!(
+            "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [{deps}]\n"
+        )
+    }
+
+    #[test]
+    fn apps_labels_projects_and_graphs() {
+        let (_d, index) = test_index(&[
+            ("shop/manage.py", ""),
+            ("shop/customers/__init__.py", ""),
+            ("shop/customers/apps.py", APPS),
+            (
+                "shop/customers/models.py",
+                "from django.db import models\n\n\nclass Customer(models.Model):\n    pass\n\n\nclass Base(models.Model):\n    class Meta:\n        abstract = True\n",
+            ),
+            ("shop/customers/migrations/__init__.py", ""),
+            ("shop/customers/migrations/0001_initial.py", &migration("")),
+            (
+                "shop/customers/migrations/0002_a.py",
+                &migration("('shop_customers', '0001_initial')"),
+            ),
+            (
+                "shop/customers/migrations/0002_b.py",
+                &migration("('shop_customers', '0001_initial')"),
+            ),
+            ("blog/manage.py", ""),
+            ("blog/posts/__init__.py", ""),
+            ("blog/posts/migrations/__init__.py", ""),
+            ("blog/posts/migrations/0001_initial.py", &migration("")),
+        ]);
+        let project = DjangoProject::build(&index);
+        let shop = project
+            .apps
+            .iter()
+            .position(|a| a.dir == "shop/customers")
+            .unwrap();
+        let app = &project.apps[shop];
+        // The label comes from AppConfig.label; the project from the folder of manage.py.
+        assert_eq!(app.label, "shop_customers");
+        assert_eq!(app.project_root, "shop");
+        assert_eq!(app.migrations.len(), 3);
+        // Only the concrete model counts.
+        let models: Vec<&str> = app.models.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(models, ["Customer"]);
+        assert!(project.resolves("shop_customers", "0001_initial", shop));
+        assert!(!project.resolves("shop_customers", "0003_c", shop));
+        // Two leaves, neither an ancestor of the other.
+        let graph = project.app_graph(&index, shop).unwrap();
+        let leaves: Vec<&str> = graph
+            .leaves()
+            .iter()
+            .map(|n| project.migrations[*n].name.as_str())
+            .collect();
+        assert_eq!(leaves, ["0002_a", "0002_b"]);
+        let blog = project
+            .apps
+            .iter()
+            .position(|a| a.dir == "blog/posts")
+            .unwrap();
+        assert_eq!(project.apps[blog].project_root, "blog");
+        assert_eq!(project.apps[blog].label, "posts");
+        // A label of another project is not in scope... unless it exists nowhere else.
+        assert_eq!(project.in_scope("posts", shop), vec![blog]);
+    }
+}
