@@ -319,6 +319,20 @@ impl Index {
         self.files.get(self.position(path)?)
     }
 
+    /// Whether some file lies below the folder `dir` (a binary search: files are sorted).
+    pub fn has_files_under(&self, dir: &str) -> bool {
+        if dir.is_empty() {
+            return !self.files.is_empty();
+        }
+        let prefix = format!("{}/", dir.trim_end_matches('/'));
+        let at = self
+            .files
+            .partition_point(|f| f.path.as_str() < prefix.as_str());
+        self.files
+            .get(at)
+            .is_some_and(|f| f.path.as_str().starts_with(&prefix))
+    }
+
     /// The position of a file in [`Index::files`].
     pub fn position(&self, path: &str) -> Option<usize> {
         self.files
@@ -362,4 +376,20 @@ pub fn test_index(files: &[(&str, &str)]) -> (tempfile::TempDir, Index) {
         ));
     }
     (dir, Index::new(entries))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_files_under_a_folder_by_binary_search() {
+        let (_d, idx) = test_index(&[("a.b/x", ""), ("a/b/c.py", ""), ("ab", ""), ("z", "")]);
+        assert!(idx.has_files_under("a"));
+        assert!(idx.has_files_under("a/b/"));
+        assert!(!idx.has_files_under("a/c"));
+        assert!(!idx.has_files_under("ab"));
+        assert!(idx.has_files_under(""));
+        assert_eq!(idx.position("ab"), Some(2));
+    }
 }

@@ -146,11 +146,7 @@ impl Context {
     /// Whether the context has `rel` (a file, or a folder with files).
     pub fn exists(&self, index: &Index, rel: &str) -> bool {
         let p = self.path(rel);
-        index.get(&p).is_some()
-            || index
-                .files()
-                .iter()
-                .any(|f| f.path.as_str().starts_with(&format!("{p}/")))
+        index.get(&p).is_some() || index.has_files_under(&p)
     }
 
     /// The `.dockerignore` line that excludes `rel`, if any.
