@@ -84,6 +84,8 @@ pub struct DjangoProject {
     replaced_by: HashMap<String, HashMap<String, Vec<usize>>>,
     /// label -> name -> nodes.
     by_key: HashMap<String, HashMap<String, Vec<usize>>>,
+    /// file path -> node.
+    by_path: HashMap<RelPath, usize>,
 }
 
 /// Names of well-known abstract bases from Django and popular libraries whose
@@ -347,6 +349,7 @@ impl DjangoProject {
             project.labels.entry(app.label.clone()).or_default().push(i);
         }
         for (i, m) in project.migrations.iter().enumerate() {
+            project.by_path.insert(m.path.clone(), i);
             let names = match project.by_key.get_mut(m.label.as_str()) {
                 Some(names) => names,
                 None => project.by_key.entry(m.label.clone()).or_default(),
@@ -470,7 +473,7 @@ impl DjangoProject {
 
     /// The node of the migration file at `path`.
     pub fn node_at(&self, path: &RelPath) -> Option<usize> {
-        self.migrations.iter().position(|m| &m.path == path)
+        self.by_path.get(path).copied()
     }
 
     /// Maps a replaced migration to the squash that replaces it (within `label`), so
