@@ -114,7 +114,9 @@ pub struct CheckArgs {
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     /// Compare with the merge base of HEAD and REF (pull requests): enables the
-    /// git-aware rules.
+    /// git-aware rules. `auto`: the pull or merge request's base on GitHub Actions and
+    /// GitLab CI, nothing on a push (history rules are skipped with a note), else the
+    /// remote's default branch.
     #[arg(long, value_name = "REF", conflicts_with = "staged")]
     pub base: Option<String>,
     /// Compare the staged changes with HEAD (pre-commit).
@@ -235,6 +237,7 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
     }
     let mut reports = Vec::new();
     let mut fail_on = FailOn::Error;
+    let mut skipped_history: Option<String> = None;
     for path in &distinct_roots(&args.paths) {
         let root_for_config = if path.is_file() {
             path.parent()
@@ -250,10 +253,20 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
         };
         let settings = Settings::resolve(loaded.as_ref(), &overrides)?;
         fail_on = settings.fail_on;
-        let changes: Option<Box<dyn ChangeSet>> = if let Some(reference) = &args.base {
+        let base = match args.base.as_deref() {
+            Some("auto") => match auto_base(&root_for_config, &|k| std::env::var(k).ok()) {
+                AutoBase::Ref(r) => Some(r),
+                AutoBase::None(why) => {
+                    skipped_history = Some(why);
+                    None
+                }
+            },
+            other => other.map(str::to_string),
+        };
+        let changes: Option<Box<dyn ChangeSet>> = if let Some(reference) = base {
             Some(Box::new(GitChangeSet::open(
                 &root_for_config,
-                &BaseSpec::Ref(reference.clone()),
+                &BaseSpec::Ref(reference),
             )?))
         } else if args.staged {
             Some(Box::new(GitChangeSet::open(
@@ -263,7 +276,14 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
         } else {
             None
         };
-        let report = pool.install(|| engine::check(path, &settings, changes.as_deref()))?;
+        let mut report = pool.install(|| engine::check(path, &settings, changes.as_deref()))?;
+        if let Some(why) = &skipped_history {
+            // Say why instead of suggesting --base, which was given.
+            report.notes.retain(|n| !n.starts_with("git-aware rules"));
+            report
+                .notes
+                .push(format!("git-aware rules did not run: {why}"));
+        }
         reports.push(report);
     }
     let outcome = Outcome {
@@ -322,6 +342,63 @@ fn print_stdout(text: &str) -> Result<(), ToolError> {
             path: "standard output".into(),
             source,
         }),
+    }
+}
+
+/// What `--base auto` compares with.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AutoBase {
+    Ref(String),
+    /// No base: why (a push has no base branch).
+    None(String),
+}
+
+/// `--base auto`: the base of the pull request (GitHub Actions: the event's base sha,
+/// else `origin/$GITHUB_BASE_REF`) or merge request (GitLab: `CI_MERGE_REQUEST_DIFF_BASE_SHA`,
+/// else `origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME`); on a CI push, none; elsewhere the
+/// remote's default branch (`origin/HEAD`). `env` reads a variable (tests pass their own).
+pub fn auto_base(root: &std::path::Path, env: &dyn Fn(&str) -> Option<String>) -> AutoBase {
+    let set = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+    if let Some(base_ref) = set("GITHUB_BASE_REF") {
+        let sha = set("GITHUB_EVENT_PATH")
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| {
+                v.pointer("/pull_request/base/sha")
+                    .and_then(|s| s.as_str())
+                    .map(str::to_string)
+            });
+        return AutoBase::Ref(sha.unwrap_or(format!("origin/{base_ref}")));
+    }
+    if let Some(sha) = set("CI_MERGE_REQUEST_DIFF_BASE_SHA") {
+        return AutoBase::Ref(sha);
+    }
+    if let Some(target) = set("CI_MERGE_REQUEST_TARGET_BRANCH_NAME") {
+        return AutoBase::Ref(format!("origin/{target}"));
+    }
+    if set("GITHUB_ACTIONS").is_some() || set("GITLAB_CI").is_some() {
+        return AutoBase::None(
+            "this CI run is not for a pull or merge request (a push has no base branch)".into(),
+        );
+    }
+    let head = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args([
+            "symbolic-ref",
+            "--quiet",
+            "--short",
+            "refs/remotes/origin/HEAD",
+        ])
+        .output();
+    match head {
+        Ok(out) if out.status.success() => {
+            AutoBase::Ref(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        }
+        _ => AutoBase::None(
+            "no pull request and no default branch of `origin` to compare with (pass --base REF)"
+                .into(),
+        ),
     }
 }
 
@@ -420,5 +497,71 @@ pub fn rules_listing(format: RulesFormat) -> String {
             }
             out
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn base(vars: &[(&str, &str)]) -> AutoBase {
+        let env: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let dir = tempfile::TempDir::new().unwrap();
+        auto_base(dir.path(), &|k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn auto_base_reads_the_ci_environment() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let event = dir.path().join("event.json");
+        std::fs::write(&event, r#"{"pull_request": {"base": {"sha": "abc123"}}}"#).unwrap();
+        let event = event.display().to_string();
+        // GitHub pull request: the event's base sha, else the base branch.
+        assert_eq!(
+            base(&[
+                ("GITHUB_ACTIONS", "true"),
+                ("GITHUB_BASE_REF", "main"),
+                ("GITHUB_EVENT_PATH", &event)
+            ]),
+            AutoBase::Ref("abc123".into())
+        );
+        assert_eq!(
+            base(&[("GITHUB_ACTIONS", "true"), ("GITHUB_BASE_REF", "main")]),
+            AutoBase::Ref("origin/main".into())
+        );
+        // GitLab merge request.
+        assert_eq!(
+            base(&[
+                ("GITLAB_CI", "true"),
+                ("CI_MERGE_REQUEST_DIFF_BASE_SHA", "def456")
+            ]),
+            AutoBase::Ref("def456".into())
+        );
+        assert_eq!(
+            base(&[
+                ("GITLAB_CI", "true"),
+                ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "develop")
+            ]),
+            AutoBase::Ref("origin/develop".into())
+        );
+        // A push: no base, and the reason.
+        assert!(matches!(
+            base(&[("GITHUB_ACTIONS", "true"), ("GITHUB_BASE_REF", "")]),
+            AutoBase::None(why) if why.contains("push")
+        ));
+        // No CI and no origin: none, with the way out.
+        assert!(matches!(base(&[]), AutoBase::None(why) if why.contains("--base REF")));
+    }
+
+    #[test]
+    fn worker_threads_never_exceed_the_machine() {
+        let available = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        assert_eq!(worker_threads(100_000), available);
+        assert_eq!(worker_threads(1), 1);
+        assert!(worker_threads(0) <= available);
     }
 }

@@ -617,3 +617,49 @@ fn single_files_never_yield_missing_file_findings() {
         assert_eq!(code, 0, "{file}");
     }
 }
+
+#[test]
+fn an_empty_select_is_an_error_not_a_run_of_nothing() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "docker-compose.yml", VERSIONED);
+    let (code, _, err) = stdout(guardrail().args(["check", "--select", ""]).arg(dir.path()));
+    assert_eq!(code, 2);
+    assert!(err.contains("--select names no rule"), "{err}");
+}
+
+#[test]
+fn the_config_is_found_above_the_scanned_folder_within_the_repository() {
+    let dir = TempDir::new().unwrap();
+    fs::create_dir_all(dir.path().join(".git")).unwrap();
+    write(dir.path(), "guardrail.toml", b"fail-on = \"warning\"\n");
+    write(dir.path(), "sub/docker-compose.yml", VERSIONED);
+    // The root's config (fail-on warning) applies to `check sub/`.
+    let (code, _, _) = stdout(guardrail().arg("check").arg(dir.path().join("sub")));
+    assert_eq!(code, 1);
+    // Without a repository, a parent's config is not used.
+    let outside = TempDir::new().unwrap();
+    write(outside.path(), "guardrail.toml", b"fail-on = \"warning\"\n");
+    write(outside.path(), "sub/docker-compose.yml", VERSIONED);
+    let (code, _, _) = stdout(guardrail().arg("check").arg(outside.path().join("sub")));
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn base_auto_on_a_push_skips_history_rules_with_a_note() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "app/migrations/__init__.py", b"");
+    write(
+        dir.path(),
+        "app/migrations/0001_initial.py",
+        b"from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = []\n",
+    );
+    let (code, out, err) = stdout(
+        guardrail()
+            .env("GITHUB_ACTIONS", "true")
+            .env_remove("GITHUB_BASE_REF")
+            .args(["check", "--base", "auto"])
+            .arg(dir.path()),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("not for a pull or merge request"), "{out}");
+}

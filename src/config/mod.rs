@@ -147,15 +147,42 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Option<LoadedConfig>
             }))
         });
     }
-    let own = root.join(CONFIG_FILE);
-    if own.is_file() {
-        return read(&own, false);
-    }
-    let pyproject = root.join("pyproject.toml");
-    if pyproject.is_file() {
-        return read(&pyproject, true);
+    // As ruff does: the nearest configuration from the scanned folder up to the top of
+    // its repository (`guardrail check sub/` uses the project's), never above it.
+    for dir in config_dirs(root) {
+        let own = dir.join(CONFIG_FILE);
+        if own.is_file() {
+            return read(&own, false);
+        }
+        let pyproject = dir.join("pyproject.toml");
+        if pyproject.is_file()
+            && let Some(found) = read(&pyproject, true)?
+        {
+            return Ok(Some(found));
+        }
     }
     Ok(None)
+}
+
+/// The folders a configuration is looked for in: `root`, then its parents up to the top
+/// of the git repository holding it; only `root` outside a repository.
+fn config_dirs(root: &Path) -> Vec<PathBuf> {
+    let Ok(start) = root.canonicalize() else {
+        return vec![root.to_path_buf()];
+    };
+    let mut out = Vec::new();
+    for (i, dir) in start.ancestors().enumerate() {
+        // The scanned folder keeps the name it was given (messages show it).
+        out.push(if i == 0 {
+            root.to_path_buf()
+        } else {
+            dir.to_path_buf()
+        });
+        if dir.join(".git").exists() {
+            return out;
+        }
+    }
+    vec![root.to_path_buf()]
 }
 
 /// A configuration file is small: anything larger is not one.
@@ -312,6 +339,11 @@ impl Settings {
             };
 
         let select = match cli_selectors(&cli.select)? {
+            Some(s) if s.is_empty() => {
+                return Err(ToolError::Usage(
+                    "--select names no rule: give codes, prefixes, slugs or families (`--select docker,GR5`), or leave it out to run every rule".into(),
+                ));
+            }
             Some(s) => s,
             None => spanned_selectors(&file.select)?.unwrap_or_else(|| vec![Selector::All]),
         };
