@@ -125,6 +125,17 @@ pub struct CheckArgs {
     /// Fail (exit 2) when neither --base nor --staged is given.
     #[arg(long)]
     pub require_base: bool,
+    /// With --base or --staged: report only findings in the files the change touched,
+    /// or caused by it (a deleted migration, at its dependents).
+    #[arg(long)]
+    pub new_only: bool,
+    /// Report only findings not recorded in this baseline file [default: the config's
+    /// `baseline`]; entries that no longer occur are listed.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in this baseline file and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Worker threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -230,6 +241,12 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
         ignore: args.ignore.clone(),
         fail_on: args.fail_on,
     };
+    if args.new_only && args.base.is_none() && !args.staged {
+        return Err(ToolError::Usage(
+            "--new-only needs a change to compare with: pass --base REF (or auto) or --staged"
+                .into(),
+        ));
+    }
     if args.require_base && args.base.is_none() && !args.staged {
         return Err(ToolError::Usage(
             "--require-base: pass --base REF (pull requests) or --staged (pre-commit)".into(),
@@ -238,6 +255,7 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
     let mut reports = Vec::new();
     let mut fail_on = FailOn::Error;
     let mut skipped_history: Option<String> = None;
+    let mut baseline_file: Option<PathBuf> = args.baseline.clone();
     for path in &distinct_roots(&args.paths) {
         let root_for_config = if path.is_file() {
             path.parent()
@@ -277,6 +295,14 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
             None
         };
         let mut report = pool.install(|| engine::check(path, &settings, changes.as_deref()))?;
+        if args.new_only
+            && let Some(changes) = changes.as_deref()
+        {
+            engine::scope::retain_changed(&mut report, changes);
+        }
+        if baseline_file.is_none() {
+            baseline_file = settings.baseline.clone();
+        }
         if let Some(why) = &skipped_history {
             // Say why instead of suggesting --base, which was given.
             report.notes.retain(|n| !n.starts_with("git-aware rules"));
@@ -285,6 +311,38 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
                 .push(format!("git-aware rules did not run: {why}"));
         }
         reports.push(report);
+    }
+    if let Some(file) = &args.write_baseline {
+        let baseline = engine::baseline::of_reports(&reports);
+        std::fs::write(file, baseline.to_json()).map_err(|source| ToolError::Write {
+            path: file.display().to_string(),
+            source,
+        })?;
+        eprintln!(
+            "guardrail: wrote {} findings to {}; `--baseline {}` (or `baseline = ...` in guardrail.toml) reports only new ones",
+            baseline.findings.len(),
+            file.display(),
+            file.display()
+        );
+        return Ok(0);
+    }
+    if let Some(file) = &baseline_file {
+        let baseline = engine::baseline::Baseline::read(file)?;
+        let gone = baseline.apply(&mut reports);
+        if let Some(first) = reports.first_mut() {
+            for e in gone.iter().take(20) {
+                first.notes.push(format!(
+                    "baseline entry no longer occurs: {} {} ({}): remove it, or rewrite the file with --write-baseline",
+                    e.code, e.path, e.message
+                ));
+            }
+            if gone.len() > 20 {
+                first.notes.push(format!(
+                    "{} more baseline entries no longer occur",
+                    gone.len() - 20
+                ));
+            }
+        }
     }
     let outcome = Outcome {
         reports,

@@ -663,3 +663,74 @@ fn base_auto_on_a_push_skips_history_rules_with_a_note() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("not for a pull or merge request"), "{out}");
 }
+
+#[test]
+fn baseline_round_trip() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a/docker-compose.yml", VERSIONED);
+    write(dir.path(), "b/docker-compose.yml", VERSIONED);
+    let baseline = dir.path().join("baseline.json");
+    let (code, _, err) = stdout(
+        guardrail()
+            .args(["check", "--fail-on", "warning", "--write-baseline"])
+            .arg(&baseline)
+            .arg(dir.path()),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("wrote 2 findings"), "{err}");
+    let text = fs::read_to_string(&baseline).unwrap();
+    assert!(text.contains("\"GR501\""), "{text}");
+
+    // Nothing new: clean.
+    let check = |extra: &[u8]| {
+        if !extra.is_empty() {
+            write(dir.path(), "c/docker-compose.yml", extra);
+        }
+        stdout(
+            guardrail()
+                .args([
+                    "check",
+                    "--fail-on",
+                    "warning",
+                    "--format",
+                    "json",
+                    "--baseline",
+                ])
+                .arg(&baseline)
+                .arg(dir.path()),
+        )
+    };
+    let (code, out, _) = check(b"");
+    assert_eq!(code, 0, "{out}");
+    // Lines moving does not make an old finding new.
+    write(
+        dir.path(),
+        "a/docker-compose.yml",
+        &[b"# moved\n\n", VERSIONED].concat(),
+    );
+    let (code, out, _) = check(b"");
+    assert_eq!(code, 0, "{out}");
+    // A new finding is the only one reported.
+    let (code, out, _) = check(VERSIONED);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let paths: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["c/docker-compose.yml"]);
+    // A fixed finding is listed as gone.
+    write(dir.path(), "b/docker-compose.yml", CLEAN);
+    let (_, out, _) = stdout(
+        guardrail()
+            .args(["check", "--fail-on", "never", "--baseline"])
+            .arg(&baseline)
+            .arg(dir.path()),
+    );
+    assert!(
+        out.contains("baseline entry no longer occurs: GR501 b/docker-compose.yml"),
+        "{out}"
+    );
+}

@@ -403,3 +403,84 @@ fn shallow_pr_merge_checkout_with_the_base_fetched_works() {
         "only the PR's change, not main's new commit"
     );
 }
+
+fn rules_of(out: &str) -> Vec<(String, String)> {
+    let v: serde_json::Value = serde_json::from_str(out).unwrap();
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn new_only_reports_what_the_change_touched_or_caused() {
+    let tmp = repo_with_history();
+    let dir = tmp.path();
+    // An old problem on main, elsewhere: a Compose file with the obsolete version key.
+    git(dir, &["checkout", "-q", "main"]);
+    write(
+        dir,
+        "docker-compose.yml",
+        "version: '3'\nservices:\n  db:\n    image: postgres:16\n",
+    );
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "compose"]);
+    git(dir, &["checkout", "-q", "-B", "feature"]);
+
+    // A docs-only change: the old warning is outside it.
+    write(dir, "README.md", "docs\n");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "docs"]);
+    let (code, out, err) = run(guardrail().current_dir(dir).args([
+        "check",
+        "--base",
+        "main",
+        "--new-only",
+        "--fail-on",
+        "warning",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(rules_of(&out).is_empty(), "{out}");
+    // Without --new-only the old warning is there.
+    let (code, _, _) =
+        run(guardrail()
+            .current_dir(dir)
+            .args(["check", "--base", "main", "--fail-on", "warning"]));
+    assert_eq!(code, 1);
+
+    // Deleting a migration: reported, and so is the untouched dependent it breaks.
+    fs::remove_file(dir.join("shop/migrations/0001_initial.py")).unwrap();
+    git(dir, &["commit", "-q", "-am", "delete a migration"]);
+    let (code, out, _) = run(guardrail().current_dir(dir).args([
+        "check",
+        "--base",
+        "main",
+        "--new-only",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules_of(&out),
+        [
+            (
+                "GR101".to_string(),
+                "shop/migrations/0001_initial.py".to_string()
+            ),
+            (
+                "GR103".to_string(),
+                "shop/migrations/0002_order_total.py".to_string()
+            ),
+        ],
+        "{out}"
+    );
+}

@@ -66,6 +66,9 @@ pub struct ConfigFile {
     pub middleware: Option<MiddlewareConfig>,
     /// Docker settings.
     pub docker: Option<DockerConfig>,
+    /// A baseline file (`--write-baseline`), relative to this file: findings it holds
+    /// are not reported.
+    pub baseline: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -242,7 +245,7 @@ pub fn parse(
             format!("invalid configuration: {}", e.message().trim()),
             "here",
             Some(format!(
-                "valid keys: select, ignore, fail-on, exclude, max-file-size, [severity], \
+                "valid keys: select, ignore, fail-on, exclude, max-file-size, baseline, [severity], \
                  [per-path-ignores], [odoo], [security], [middleware], [docker]; `guardrail init` writes a commented {CONFIG_FILE}"
             )),
         )
@@ -293,6 +296,8 @@ pub struct Settings {
     pub per_path_ignores: Vec<PathIgnore>,
     /// What models and rules read: family options, never the selection above.
     pub options: Options,
+    /// `baseline = "..."`, resolved against the configuration file's folder.
+    pub baseline: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -550,7 +555,14 @@ impl Settings {
         }
 
         let docker = file.docker.as_ref();
+        let baseline = file.baseline.as_ref().map(|b| {
+            let dir = config
+                .and_then(|c| c.path.parent())
+                .unwrap_or_else(|| Path::new(""));
+            dir.join(b.get_ref())
+        });
         Ok(Settings {
+            baseline,
             options: Options {
                 docker_base_images: docker
                     .and_then(|d| d.base_images_with_deps.clone())
@@ -624,6 +636,9 @@ fail-on = "error"
 
 # Files over this many bytes are skipped with a note.
 # max-file-size = 5242880
+
+# Findings recorded by `guardrail check --write-baseline FILE` are not reported.
+# baseline = "guardrail-baseline.json"
 
 # Change the severity of a rule or a family.
 [severity]

@@ -1,7 +1,9 @@
 //! The pipeline for one scan root: discover -> classify -> index -> check -> collect.
 //! Rendering and the exit code are the caller's.
 
+pub mod baseline;
 pub mod collect;
+pub mod scope;
 pub mod suppress;
 
 use crate::config::Settings;
@@ -33,6 +35,10 @@ pub struct Summary {
     pub skipped: usize,
     /// Findings removed by inline suppressions or per-path ignores.
     pub suppressed: usize,
+    /// Findings the baseline already holds.
+    pub baselined: usize,
+    /// Findings outside the change (`--new-only`).
+    pub outside_change: usize,
 }
 
 impl Summary {
@@ -43,6 +49,8 @@ impl Summary {
         self.infos += other.infos;
         self.skipped += other.skipped;
         self.suppressed += other.suppressed;
+        self.baselined += other.baselined;
+        self.outside_change += other.outside_change;
     }
 
     pub fn count(&mut self, severity: Severity) {
@@ -71,6 +79,16 @@ pub struct Report {
 }
 
 impl Report {
+    /// Recounts the findings by severity after some were removed.
+    pub fn recount(&mut self) {
+        self.summary.errors = 0;
+        self.summary.warnings = 0;
+        self.summary.infos = 0;
+        for d in &self.diagnostics {
+            self.summary.count(d.severity);
+        }
+    }
+
     pub fn display_path(&self, path: &RelPath) -> String {
         if self.prefix.is_empty() {
             path.to_string()

@@ -74,6 +74,18 @@ pub fn summary_line(outcome: &Outcome) -> String {
     if s.suppressed > 0 {
         extra.push(format!("{} suppressed", plural(s.suppressed, "finding")));
     }
+    if s.baselined > 0 {
+        extra.push(format!(
+            "{} in the baseline",
+            plural(s.baselined, "finding")
+        ));
+    }
+    if s.outside_change > 0 {
+        extra.push(format!(
+            "{} outside the change",
+            plural(s.outside_change, "finding")
+        ));
+    }
     if !extra.is_empty() {
         line.push_str(&format!(" ({})", extra.join(", ")));
     }

@@ -238,7 +238,7 @@ fn result(report: &Report, d: &Diagnostic, all: &[&dyn crate::lint::rule::Rule])
         }],
         related_locations,
         partial_fingerprints: Fingerprints {
-            v1: fingerprint(report, d),
+            v1: crate::engine::baseline::fingerprint(report, d),
         },
     }
 }
@@ -257,33 +257,4 @@ fn region(p: crate::core::source::Position) -> Region {
         end_line: p.end_line,
         end_column: p.end_column,
     }
-}
-
-/// Stable across runs and across edits that move the finding to another line: the rule,
-/// the file, the message and the text under the span (not the line number).
-fn fingerprint(report: &Report, d: &Diagnostic) -> String {
-    let snippet = d
-        .span
-        .and_then(|span| {
-            report
-                .sources
-                .get(&d.path)
-                .map(|s| s.slice(span).trim().to_string())
-        })
-        .unwrap_or_default();
-    let key = format!(
-        "{}\u{0}{}\u{0}{}\u{0}{}",
-        d.rule.code, d.path, d.message, snippet
-    );
-    format!("{:016x}", fnv1a(key.as_bytes()))
-}
-
-/// FNV-1a, 64-bit: tiny, stable across platforms and Rust versions (unlike `Hasher`).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        hash ^= u64::from(*b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
 }
