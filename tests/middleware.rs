@@ -1,6 +1,11 @@
 //! The middleware family end to end: incident 1c, and the role table extended by config.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)] // test code: a panic is a failure report
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::indexing_slicing
+)] // test code: a panic is a failure report
 
 mod common;
 

@@ -1,7 +1,12 @@
 //! The migrations family end to end: incident 1a at the exact lines, and real git
 //! repositories built in temporary directories (no network).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)] // test code: a panic is a failure report
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::indexing_slicing
+)] // test code: a panic is a failure report
 
 mod common;
 

@@ -1,6 +1,11 @@
 //! The README's rule table is generated from the registry and must not go stale.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)] // test code: a panic is a failure report
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::indexing_slicing
+)] // test code: a panic is a failure report
 
 use guardrail::cli::{RulesFormat, rules_listing};
 

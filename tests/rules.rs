@@ -5,7 +5,12 @@
 //! enabled (suppressions and configuration behave as in a real run); a snapshot holds
 //! the findings of the rule under test.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)] // test code: a panic is a failure report
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::indexing_slicing
+)] // test code: a panic is a failure report
 
 mod common;
 

@@ -1,7 +1,12 @@
 //! The SARIF output validates against the official 2.1.0 schema (committed under
 //! tests/schema) and carries what GitHub code scanning needs.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)] // test code: a panic is a failure report
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::indexing_slicing
+)] // test code: a panic is a failure report
 
 mod common;
 
