@@ -2,10 +2,12 @@
 //! format renders the same `Report` data.
 
 mod github;
+mod gitlab;
 pub mod graph;
 mod json;
 mod pretty;
 mod sarif;
+mod xml;
 
 use crate::engine::{Report, Summary};
 use std::time::Duration;
@@ -22,6 +24,12 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations on the pull request).
     Github,
+    /// GitLab Code Quality report (`artifacts: reports: codequality`).
+    Gitlab,
+    /// JUnit XML (one test case per rule and file; CI test report widgets).
+    Junit,
+    /// Checkstyle XML (Jenkins warnings-ng, reviewdog).
+    Checkstyle,
 }
 
 /// Everything a run found, over every scan root.
@@ -46,6 +54,9 @@ pub fn render(format: Format, outcome: &Outcome, pretty: &PrettyOptions) -> Stri
         Format::Json => json::render(outcome),
         Format::Sarif => sarif::render(outcome),
         Format::Github => github::render(outcome),
+        Format::Gitlab => gitlab::render(outcome),
+        Format::Junit => xml::junit(outcome),
+        Format::Checkstyle => xml::checkstyle(outcome),
     }
 }
 
