@@ -5,6 +5,7 @@ use crate::config::{self, CliOverrides, FailOn, Settings};
 use crate::core::error::ToolError;
 use crate::engine;
 use crate::input::changes::{BaseSpec, ChangeSet, GitChangeSet};
+use crate::lint::rule as rules_api;
 use crate::render::graph::{self, GraphFormat};
 use crate::render::{self, Format, Outcome, PrettyOptions};
 use crate::rules;
@@ -168,15 +169,7 @@ fn dispatch(cli: Cli) -> Result<u8, ToolError> {
         }
         Command::Explain { rule } => match rules::find(&rule) {
             Some(r) => {
-                let m = r.meta();
-                print_stdout(&format!(
-                    "# {} {}\n\nSeverity: {}. {}.\n\n{}\n",
-                    m.code,
-                    m.slug,
-                    m.severity,
-                    m.summary,
-                    m.doc_text()
-                ))?;
+                print_stdout(&rule_page(r))?;
                 Ok(0)
             }
             None => Err(ToolError::Usage(format!(
@@ -500,6 +493,19 @@ pub fn worker_threads(requested: usize) -> usize {
         n => n,
     };
     wanted.clamp(1, available)
+}
+
+/// A rule's documentation page (`docs/rules/<code>.md`, and `guardrail explain`).
+pub fn rule_page(rule: &dyn rules_api::Rule) -> String {
+    let m = rule.meta();
+    format!(
+        "# {} {}\n\nSeverity: {}. {}.\n\n{}\n",
+        m.code,
+        m.slug,
+        m.severity,
+        m.summary,
+        m.doc_text()
+    )
 }
 
 pub fn rules_listing(format: RulesFormat) -> String {

@@ -36,3 +36,32 @@ fn readme_gives_the_two_commands() {
         ".ci/run runs the README's test command"
     );
 }
+
+/// `docs/rules/<code>.md`, one page per rule, generated from the registry
+/// (`GUARDRAIL_UPDATE_DOCS=1 cargo test --test readme` rewrites them).
+#[test]
+fn rule_doc_pages_are_current() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules");
+    let update = std::env::var_os("GUARDRAIL_UPDATE_DOCS").is_some();
+    let mut stale = Vec::new();
+    for rule in guardrail::rules::all() {
+        let path = dir.join(format!("{}.md", rule.meta().code));
+        let expected = guardrail::cli::rule_page(*rule);
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &expected).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(expected.as_str()) {
+            stale.push(path.display().to_string());
+        }
+    }
+    let listed: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    assert_eq!(
+        listed.len(),
+        guardrail::rules::all().len(),
+        "a page for a rule that is gone"
+    );
+    assert!(
+        stale.is_empty(),
+        "stale rule pages (GUARDRAIL_UPDATE_DOCS=1 cargo test --test readme): {stale:?}"
+    );
+}
