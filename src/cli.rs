@@ -9,7 +9,7 @@ use crate::lint::rule as rules_api;
 use crate::render::graph::{self, GraphFormat};
 use crate::render::{self, Format, Outcome, PrettyOptions};
 use crate::rules;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +53,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
     },
+    /// Print a shell completion script: `guardrail completions bash > ...`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `guardrail man > guardrail.1`.
+    Man,
     /// Write a commented default guardrail.toml (never overwrites one).
     Init {
         /// The directory to write it in.
@@ -191,6 +198,23 @@ fn dispatch(cli: Cli) -> Result<u8, ToolError> {
             let settings = Settings::resolve(loaded.as_ref(), &CliOverrides::default())?;
             let scan = engine::scan(&path, &settings)?;
             print_stdout(&graph::render(&scan.index, format))?;
+            Ok(0)
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "guardrail", &mut out);
+            print_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(0)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|source| ToolError::Write {
+                    path: "standard output".into(),
+                    source,
+                })?;
+            print_stdout(&String::from_utf8_lossy(&out))?;
             Ok(0)
         }
         Command::Init { path } => {

@@ -739,3 +739,19 @@ fn baseline_round_trip() {
         "{out}"
     );
 }
+
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let (code, out, _) = stdout(guardrail().args(["completions", shell]));
+        assert_eq!(code, 0, "{shell}");
+        assert!(
+            out.contains("guardrail") && out.contains("fail-on"),
+            "{shell}: {out}"
+        );
+    }
+    let (code, out, _) = stdout(guardrail().arg("man"));
+    assert_eq!(code, 0);
+    assert!(out.starts_with(".ie") || out.contains(".TH"), "{out}");
+    assert!(out.contains("guardrail"), "{out}");
+}
