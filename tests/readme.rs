@@ -28,7 +28,7 @@ fn readme_rule_table_is_current() {
 fn readme_gives_the_two_commands() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    assert!(readme.contains("cargo run --release -- check path/to/repo"));
+    assert!(readme.contains("cargo run --release -- check ."));
     assert!(readme.contains("cargo test --locked"));
     let ci = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).unwrap();
     assert!(
