@@ -52,6 +52,9 @@ pub enum Command {
         path: PathBuf,
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
+        /// Only this app's migrations (by label), with the nodes its edges reach.
+        #[arg(long)]
+        app: Option<String>,
     },
     /// Print a shell completion script: `guardrail completions bash > ...`.
     Completions {
@@ -187,6 +190,7 @@ fn dispatch(cli: Cli) -> Result<u8, ToolError> {
             what: GraphKind::Migrations,
             path,
             format,
+            app,
         } => {
             let root = if path.is_file() {
                 path.parent()
@@ -197,7 +201,10 @@ fn dispatch(cli: Cli) -> Result<u8, ToolError> {
             let loaded = config::load(&root, None)?;
             let settings = Settings::resolve(loaded.as_ref(), &CliOverrides::default())?;
             let scan = engine::scan(&path, &settings)?;
-            print_stdout(&graph::render(&scan.index, format))?;
+            match graph::render(&scan.index, format, app.as_deref()) {
+                Ok(text) => print_stdout(&text)?,
+                Err(why) => eprintln!("guardrail: {why}"),
+            }
             Ok(0)
         }
         Command::Completions { shell } => {

@@ -30,7 +30,11 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -115,7 +119,17 @@ fn pull_request_compares_with_the_event_base_and_uploads_sarif() {
     let (o, base) = origin();
     let work = TempDir::new().unwrap();
     let w = work.path().join("w");
-    git(work.path(), &["clone", "-q", "--branch", "feature", &o.path().display().to_string(), "w"]);
+    git(
+        work.path(),
+        &[
+            "clone",
+            "-q",
+            "--branch",
+            "feature",
+            &o.path().display().to_string(),
+            "w",
+        ],
+    );
     let ev = event(work.path(), &base, "acme/app");
     let r = run_action(
         &w,
@@ -131,7 +145,11 @@ fn pull_request_compares_with_the_event_base_and_uploads_sarif() {
     // Findings: the job fails, but SARIF was still written and is uploaded.
     assert_eq!(r.code, 1);
     assert_eq!(r.calls.len(), 2, "{:?}", r.calls);
-    assert!(r.calls[0].contains(&format!("--base {base}")), "{:?}", r.calls);
+    assert!(
+        r.calls[0].contains(&format!("--base {base}")),
+        "{:?}",
+        r.calls
+    );
     assert!(r.calls[0].contains("--fail-on warning") && r.calls[0].contains("--format github"));
     assert!(r.calls[1].contains("--format sarif --output guardrail.sarif --fail-on never"));
     assert!(!r.calls[1].contains("--fail-on warning"), "{:?}", r.calls);
@@ -142,7 +160,10 @@ fn pull_request_compares_with_the_event_base_and_uploads_sarif() {
 fn push_has_no_base_and_lets_guardrail_skip_history() {
     let (o, _) = origin();
     let work = TempDir::new().unwrap();
-    git(work.path(), &["clone", "-q", &o.path().display().to_string(), "w"]);
+    git(
+        work.path(),
+        &["clone", "-q", &o.path().display().to_string(), "w"],
+    );
     let r = run_action(
         &work.path().join("w"),
         &[("GITHUB_EVENT_NAME", "push"), ("GITHUB_ACTIONS", "true")],
@@ -156,7 +177,17 @@ fn push_has_no_base_and_lets_guardrail_skip_history() {
 fn a_fork_gets_annotations_but_no_upload() {
     let (o, base) = origin();
     let work = TempDir::new().unwrap();
-    git(work.path(), &["clone", "-q", "--branch", "feature", &o.path().display().to_string(), "w"]);
+    git(
+        work.path(),
+        &[
+            "clone",
+            "-q",
+            "--branch",
+            "feature",
+            &o.path().display().to_string(),
+            "w",
+        ],
+    );
     let ev = event(work.path(), &base, "someone/fork");
     let r = run_action(
         &work.path().join("w"),
@@ -176,7 +207,12 @@ fn a_shallow_checkout_fetches_the_base_itself() {
     let (o, base) = origin();
     let work = TempDir::new().unwrap();
     let url = format!("file://{}", o.path().display());
-    git(work.path(), &["clone", "-q", "--depth", "1", "--branch", "feature", &url, "w"]);
+    git(
+        work.path(),
+        &[
+            "clone", "-q", "--depth", "1", "--branch", "feature", &url, "w",
+        ],
+    );
     let w = work.path().join("w");
     let missing = Command::new("git")
         .current_dir(&w)
@@ -202,7 +238,10 @@ fn a_shallow_checkout_fetches_the_base_itself() {
 #[test]
 fn action_and_workflows_are_yaml_with_what_they_need() {
     let mut files = vec![root().join("action.yml")];
-    for e in fs::read_dir(root().join(".github/workflows")).unwrap().flatten() {
+    for e in fs::read_dir(root().join(".github/workflows"))
+        .unwrap()
+        .flatten()
+    {
         files.push(e.path());
     }
     for f in &files {

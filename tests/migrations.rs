@@ -489,3 +489,30 @@ fn new_only_reports_what_the_change_touched_or_caused() {
         "{out}"
     );
 }
+
+#[test]
+fn graph_filters_by_app_and_says_when_there_is_nothing_to_draw() {
+    let incident = repo_root().join(INCIDENT).display().to_string();
+    let (code, mermaid, _) =
+        run(guardrail().args(["graph", "migrations", "--app", "abac", &incident]));
+    assert_eq!(code, 0);
+    assert!(mermaid.contains("abac__0002_initial"), "{mermaid}");
+    // The broken edge into abac stays; apps abac's edges do not reach are gone.
+    assert!(
+        mermaid.contains("missing__authentication__0001_initial"),
+        "{mermaid}"
+    );
+    let (full_code, full, _) = run(guardrail().args(["graph", "migrations", &incident]));
+    assert_eq!(full_code, 0);
+    assert!(mermaid.lines().count() < full.lines().count());
+    let (code, _, err) = run(guardrail().args(["graph", "migrations", "--app", "nope", &incident]));
+    assert_eq!(code, 0);
+    assert!(err.contains("no app labelled `nope`"), "{err}");
+    let empty = TempDir::new().unwrap();
+    let (code, out, err) = run(guardrail().args(["graph", "migrations"]).arg(empty.path()));
+    assert_eq!(code, 0);
+    assert!(
+        out.is_empty() && err.contains("no Django migrations found"),
+        "{err}"
+    );
+}

@@ -134,14 +134,48 @@ fn model(index: &Index, project: &DjangoProject) -> Model {
     }
 }
 
-pub fn render(index: &Index, format: GraphFormat) -> String {
+/// The graph, or why there is none: no migrations at all, or no app with that label.
+pub fn render(index: &Index, format: GraphFormat, app: Option<&str>) -> Result<String, String> {
     let options = Options::default();
     let project = Project::build(index, &options, &[Need::Django]);
-    let m = model(index, project.django());
-    match format {
+    let mut m = model(index, project.django());
+    if m.clusters.is_empty() {
+        return Err("no Django migrations found: nothing to draw".into());
+    }
+    if let Some(app) = app {
+        keep_app(&mut m, app)?;
+    }
+    Ok(match format {
         GraphFormat::Mermaid => mermaid(&m),
         GraphFormat::Dot => dot(&m),
+    })
+}
+
+/// Keeps one app's migrations, and the nodes of other apps its edges touch.
+fn keep_app(m: &mut Model, app: &str) -> Result<(), String> {
+    let Some(own) = m.clusters.get(app) else {
+        let known: Vec<&str> = m.clusters.keys().map(String::as_str).collect();
+        return Err(format!(
+            "no app labelled `{app}` has migrations; apps: {}",
+            known.join(", ")
+        ));
+    };
+    let own: BTreeSet<String> = own.iter().map(|n| n.id.clone()).collect();
+    m.edges
+        .retain(|e| own.contains(&e.from) || own.contains(&e.to));
+    let touched: BTreeSet<&str> = m
+        .edges
+        .iter()
+        .flat_map(|e| [e.from.as_str(), e.to.as_str()])
+        .collect();
+    for (label, nodes) in m.clusters.iter_mut() {
+        if label != app {
+            nodes.retain(|n| touched.contains(n.id.as_str()));
+        }
     }
+    m.clusters.retain(|_, nodes| !nodes.is_empty());
+    m.missing.retain(|id, _| touched.contains(id.as_str()));
+    Ok(())
 }
 
 fn mermaid(m: &Model) -> String {
