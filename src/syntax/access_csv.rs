@@ -125,6 +125,9 @@ pub fn parse(text: &str) -> AccessCsv {
         .from_reader(text.as_bytes());
     let mut header: Vec<String> = Vec::new();
     let mut seen: HashMap<String, Seen> = HashMap::new();
+    // The 1-based line of the current record, and the byte up to which it is counted.
+    let mut line = 1;
+    let mut counted = 0;
     for result in reader.records() {
         let record = match result {
             Ok(r) => r,
@@ -146,8 +149,17 @@ pub fn parse(text: &str) -> AccessCsv {
         let Some(pos) = record.position() else {
             continue;
         };
-        let start = usize::try_from(pos.byte()).unwrap_or(0);
-        let line = usize::try_from(pos.line()).unwrap_or(0);
+        // After a CRLF the crate's record starts at the `\n` (and its line count is one
+        // short): start at the first byte of the record, count lines from the bytes.
+        let mut start = usize::try_from(pos.byte()).unwrap_or(0);
+        while matches!(text.as_bytes().get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        line += text
+            .as_bytes()
+            .get(counted..start)
+            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+        counted = counted.max(start);
         let spans = field_spans(text, start, record.len());
         let row_span = line_span(text, start);
         let span_of = |i: usize| spans.get(i).copied().unwrap_or(row_span);
@@ -513,6 +525,19 @@ mod tests {
             .map(|r| (r.id.as_str(), r.line))
             .collect();
         assert_eq!(effective, [("a", 4), ("c", 5), ("b", 6), ("d", 7)]);
+    }
+
+    #[test]
+    fn line_numbers_with_crlf() {
+        let text =
+            "id,name,model_id:id\r\na,A,model_x\r\n\r\nb,\"B\r\nb\",model_y\r\nc,C,model_z\r\n";
+        let csv = parse(text);
+        let lines: Vec<usize> = csv.rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 4, 6]);
+        let s = csv.rows[2].model_span.unwrap();
+        assert_eq!(&text[s.start..s.end], "model_z");
+        let row = csv.rows[0].span;
+        assert_eq!(&text[row.start..row.end], "a,A,model_x");
     }
 
     #[test]
