@@ -7,18 +7,27 @@ pub mod access;
 
 use crate::core::kind::FileKind;
 use crate::core::path::RelPath;
-use crate::core::path::join;
+use crate::core::path::{join, parent};
 use crate::core::source::Span;
 use crate::index::Index;
-use crate::model::python::{existing, relative_stem};
-use crate::syntax::python::{PyClass, PyNode, PyStmt, PyValue};
+use crate::model::python::{ancestors, existing, relative_stem};
+use crate::syntax::python::{PyClass, PyModule, PyNode, PyStmt, PyValue};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+/// What a class's base makes it. The old API (Odoo <= 10) counts too: `osv.osv`,
+/// `osv.Model`, `orm.Model` are models, `osv.osv_memory`, `osv.TransientModel`,
+/// `orm.TransientModel` transient ones, `osv.AbstractModel`, `orm.AbstractModel`
+/// abstract ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ModelKind {
     Model,
     Transient,
     Abstract,
+    /// A class of an Odoo file with `_name`, `_inherit` or `_columns` whose base is not
+    /// known (imported from another file, built at run time): a model of some kind. Its
+    /// names exist (it gets its `model_<name>` ids), but whether it needs access rules
+    /// is not known, so it is never judged for them.
+    Unknown,
 }
 
 #[derive(Clone, Debug)]
@@ -36,6 +45,9 @@ pub struct OdooModel {
     pub unregistered: bool,
     /// `_name` or `_inherit` is not a literal: never judged.
     pub unknown: bool,
+    /// Declares fields or may (`_columns`, `_inherits`, a class attribute that is not a
+    /// literal); `false` for a class holding only methods and `_`-attributes.
+    pub declares_fields: bool,
 }
 
 impl OdooModel {
@@ -48,7 +60,15 @@ impl OdooModel {
     /// Whether instances live in a table users reach (abstract and unregistered
     /// classes have none).
     pub fn concrete(&self) -> bool {
-        self.kind != ModelKind::Abstract && !self.abstract_flag && !self.unregistered
+        !matches!(self.kind, ModelKind::Abstract | ModelKind::Unknown)
+            && !self.abstract_flag
+            && !self.unregistered
+    }
+
+    /// A helper model with no field of its own and none inherited: only methods (its
+    /// table holds the magic columns alone, no screen reads or writes its records).
+    pub fn fieldless(&self) -> bool {
+        !self.declares_fields && self.inherit.is_empty()
     }
 
     /// Every model name this class defines or extends (Odoo gives the module a
@@ -99,6 +119,10 @@ pub struct OdooModule {
     pub xml_files: Vec<RelPath>,
     /// Some manifest key is not a literal: loaded files are not fully known.
     pub entries_unknown: bool,
+    /// Python files reached from `__init__.py` that could not be parsed or read (Python
+    /// 2 syntax of Odoo <= 10, a syntax error, a Latin-1 file): the classes they define
+    /// are unknown.
+    pub unparsed_python: Vec<RelPath>,
 }
 
 impl OdooModule {
@@ -119,6 +143,20 @@ impl OdooModule {
         }
     }
 
+    /// Whether the model set may miss models: a Python file of the module could not be
+    /// parsed, or a `_name`/`_inherit` is not a literal. Rules then never conclude that
+    /// a model is absent.
+    pub fn models_partial(&self) -> bool {
+        !self.installable
+            || !self.unparsed_python.is_empty()
+            || self.models.iter().any(|m| m.unknown)
+    }
+
+    /// Odoo 8.0-10.0 run on Python 2 (from the manifest's version, or the configured one).
+    pub fn python2(&self) -> bool {
+        self.odoo_major.is_some_and(|m| m <= 10)
+    }
+
     pub fn loads(&self, path: &str) -> bool {
         self.entries
             .iter()
@@ -129,7 +167,13 @@ impl OdooModule {
 
 #[derive(Debug, Default)]
 pub struct OdooProject {
+    /// Every module with a literal manifest, installable or not (a dependency on a
+    /// module that is not installable still names it).
     pub modules: Vec<OdooModule>,
+    /// Manifests of modules with `'installable': False`: Odoo never installs them, so
+    /// no rule judges them and their Python is not read. Counted for the summary, like
+    /// skipped files.
+    pub not_installable: Vec<RelPath>,
     by_name: HashMap<String, usize>,
 }
 
@@ -143,12 +187,7 @@ impl OdooProject {
             let Some(module) = entry.python() else {
                 continue;
             };
-            let Some(dict) = module.body.iter().find_map(|s| match s {
-                PyStmt::Expr { value, .. } if matches!(value.value, PyValue::Dict(_)) => {
-                    Some(value)
-                }
-                _ => None,
-            }) else {
+            let Some(dict) = manifest_dict(module) else {
                 continue;
             };
             let dir = entry.path.parent().to_string();
@@ -228,20 +267,33 @@ impl OdooProject {
                 access_csvs: Vec::new(),
                 xml_files: Vec::new(),
                 entries_unknown,
+                unparsed_python: Vec::new(),
             });
         }
         for (i, m) in project.modules.iter().enumerate() {
             project.by_name.insert(m.name.clone(), i);
         }
+        project.not_installable = project
+            .modules
+            .iter()
+            .filter(|m| !m.installable)
+            .map(|m| m.manifest.clone())
+            .collect();
         for m in &mut project.modules {
-            m.python_files = reachable_python(index, &m.dir);
-            m.models = m
-                .python_files
-                .iter()
-                .filter_map(|p| index.get(p.as_str()))
-                .filter_map(|f| f.python().map(|py| (f.path.clone(), py)))
-                .flat_map(|(path, py)| models_of(&path, py))
-                .collect();
+            // Never installed: nothing of it is judged, so nothing of it is read.
+            if !m.installable {
+                continue;
+            }
+            m.python_files = reachable_python(index, &m.dir, m.odoo_major.is_none_or(|v| v <= 10));
+            for path in &m.python_files {
+                let Some(file) = index.get(path.as_str()) else {
+                    continue;
+                };
+                match file.python() {
+                    Some(py) => m.models.extend(models_of(path, py)),
+                    None => m.unparsed_python.push(path.clone()),
+                }
+            }
             for e in &m.entries {
                 if e.key == "assets" {
                     continue;
@@ -305,6 +357,39 @@ impl OdooProject {
     }
 }
 
+/// The manifest's dict literal (the expression statement the file consists of).
+fn manifest_dict(module: &PyModule) -> Option<&PyNode> {
+    module.body.iter().find_map(|s| match s {
+        PyStmt::Expr { value, .. } if matches!(value.value, PyValue::Dict(_)) => Some(value),
+        _ => None,
+    })
+}
+
+/// When `path` lies in an Odoo module whose manifest version says 8.0-10.0 (Odoo on
+/// Python 2): the manifest and the major version. Read from the index, not from the
+/// built model, for the parse-error report (which runs after the rules, whichever were
+/// selected).
+pub fn python2_module(index: &Index, path: &str) -> Option<(RelPath, u32)> {
+    for dir in ancestors(parent(path)) {
+        let manifest = ["__manifest__.py", "__openerp__.py"]
+            .iter()
+            .filter_map(|n| index.get(&join(dir, n)))
+            .find(|f| f.kind == FileKind::OdooManifest);
+        let Some(manifest) = manifest else {
+            continue;
+        };
+        // The innermost module decides, known version or not.
+        let major = manifest
+            .python()
+            .and_then(manifest_dict)
+            .and_then(|d| d.dict_get("version"))
+            .and_then(PyNode::as_str)
+            .and_then(major_of)?;
+        return (major <= 10).then(|| (manifest.path.clone(), major));
+    }
+    None
+}
+
 /// `17.0.1.0.0` -> 17 (the five-part versions of the Odoo and OCA convention).
 pub fn major_of(version: &str) -> Option<u32> {
     let parts: Vec<&str> = version.split('.').collect();
@@ -315,8 +400,10 @@ pub fn major_of(version: &str) -> Option<u32> {
     (6..=40).contains(&major).then_some(major)
 }
 
-/// Python files imported from the module's `__init__.py`, through relative imports.
-fn reachable_python(index: &Index, dir: &str) -> Vec<RelPath> {
+/// Python files imported from the module's `__init__.py`, through relative imports;
+/// with `implicit` (Python 2, Odoo <= 10), also through `import x` and `from x import y`
+/// naming a file beside the importing one (Python 2's implicit relative imports).
+fn reachable_python(index: &Index, dir: &str, implicit: bool) -> Vec<RelPath> {
     let resolve = |base: &str, name: &str| existing(index, &join(base, &name.replace('.', "/")));
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut stack = vec![join(dir, "__init__.py")];
@@ -328,7 +415,7 @@ fn reachable_python(index: &Index, dir: &str) -> Vec<RelPath> {
             continue;
         };
         let mut imports = Vec::new();
-        collect_relative_imports(&module.body, &mut imports);
+        collect_relative_imports(&module.body, implicit, &mut imports);
         for (level, from, names) in imports {
             let base = relative_stem(&path, level, None);
             match from {
@@ -364,34 +451,74 @@ fn reachable_python(index: &Index, dir: &str) -> Vec<RelPath> {
 
 type RelImport = (u32, Option<String>, Vec<String>);
 
-fn collect_relative_imports(body: &[PyStmt], out: &mut Vec<RelImport>) {
-    crate::syntax::python::walk_stmts(body, false, &mut |s| {
-        if let PyStmt::ImportFrom {
+/// `(level, from, names)` of the relative imports; with `implicit`, absolute ones count
+/// as level 1 (the caller keeps only those that name an existing file).
+fn collect_relative_imports(body: &[PyStmt], implicit: bool, out: &mut Vec<RelImport>) {
+    crate::syntax::python::walk_stmts(body, false, &mut |s| match s {
+        PyStmt::ImportFrom {
             module,
             level,
             names,
             ..
-        } = s
-            && *level > 0
-        {
+        } if *level > 0 || implicit => {
             out.push((
-                *level,
+                (*level).max(1),
                 module.clone(),
                 names.iter().map(|n| n.name.clone()).collect(),
             ));
         }
+        PyStmt::Import { names, .. } if implicit => {
+            out.push((1, None, names.iter().map(|n| n.name.clone()).collect()));
+        }
+        _ => {}
     });
 }
 
 fn base_kind(class: &PyClass, local: &BTreeMap<String, ModelKind>) -> Option<ModelKind> {
-    class.base_names().find_map(|b| {
+    let known = class.base_names().find_map(|b| {
         let last = b.rsplit('.').next().unwrap_or(b);
         match last {
-            "Model" if b == "Model" || b.ends_with("models.Model") => Some(ModelKind::Model),
-            "TransientModel" => Some(ModelKind::Transient),
-            "AbstractModel" => Some(ModelKind::Abstract),
+            "Model"
+                if b == "Model"
+                    || b.ends_with("models.Model")
+                    || b.ends_with("osv.Model")
+                    || b.ends_with("orm.Model") =>
+            {
+                Some(ModelKind::Model)
+            }
+            // `osv.osv` (and `osv` imported from `openerp.osv.osv`) is `Model`.
+            "osv" if b == "osv" || b.ends_with("osv.osv") => Some(ModelKind::Model),
+            "TransientModel" | "osv_memory" => Some(ModelKind::Transient),
+            "AbstractModel" | "osv_abstract" => Some(ModelKind::Abstract),
             _ => local.get(last).copied(),
         }
+    });
+    known.or_else(|| {
+        // A base from elsewhere: a model when the class says so.
+        let model_like = ["_name", "_inherit", "_columns"]
+            .iter()
+            .any(|a| class.attr(a).is_some());
+        let based = class.base_names().any(|b| b != "object");
+        (model_like && based).then_some(ModelKind::Unknown)
+    })
+}
+
+/// Whether a class may declare fields: `_columns`/`_inherits`, or a class attribute
+/// not starting with `_` whose value is not a plain literal (`fields.Char(...)`, a
+/// helper call, a name).
+fn declares_fields(class: &PyClass) -> bool {
+    if class.attr("_columns").is_some() || class.attr("_inherits").is_some() {
+        return true;
+    }
+    class.body.iter().any(|s| match s {
+        PyStmt::Assign { targets, value, .. } => {
+            targets.iter().any(|t| !t.starts_with('_'))
+                && matches!(
+                    value.value,
+                    PyValue::Call { .. } | PyValue::Ref(_) | PyValue::Other | PyValue::Add(..)
+                )
+        }
+        _ => false,
     })
 }
 
@@ -401,15 +528,20 @@ fn imports_odoo(body: &[PyStmt]) -> bool {
             module: Some(m),
             level: 0,
             ..
-        } => m == "odoo" || m.starts_with("odoo.") || m == "openerp" || m.starts_with("openerp."),
-        PyStmt::Import { names, .. } => names
-            .iter()
-            .any(|n| n.name.starts_with("odoo") || n.name.starts_with("openerp")),
+        } => is_odoo_package(m),
+        PyStmt::Import { names, .. } => names.iter().any(|n| is_odoo_package(&n.name)),
         _ => false,
     })
 }
 
-fn models_of(path: &RelPath, module: &crate::syntax::python::PyModule) -> Vec<OdooModel> {
+/// `odoo`, `openerp` (Odoo <= 10) and the bare `osv` of OpenERP-era modules
+/// (`from osv import osv, fields`), with their submodules.
+fn is_odoo_package(name: &str) -> bool {
+    let top = name.split('.').next().unwrap_or(name);
+    matches!(top, "odoo" | "openerp" | "osv")
+}
+
+fn models_of(path: &RelPath, module: &PyModule) -> Vec<OdooModel> {
     if !imports_odoo(&module.body) {
         return Vec::new();
     }
@@ -466,6 +598,7 @@ fn models_of(path: &RelPath, module: &crate::syntax::python::PyModule) -> Vec<Od
             abstract_flag: flag("_abstract") == Some(true),
             unregistered: flag("_register") == Some(false),
             unknown,
+            declares_fields: declares_fields(class),
         });
     }
     out
@@ -526,5 +659,118 @@ class Dynamic(models.Model):
         assert_eq!(by("Wizard").kind, ModelKind::Transient);
         assert!(!by("Hidden").concrete());
         assert!(by("Dynamic").unknown);
+    }
+
+    #[test]
+    fn old_api_classes_are_models() {
+        let text = r#"
+from openerp.osv import fields, osv, orm
+from .base import LocalBase
+
+
+class Baremo(osv.Model):
+    _name = 'baremo'
+    _columns = {'name': fields.char('Name')}
+
+
+class Discount(osv.osv):
+    _name = 'baremo.discount'
+
+
+class SaleOrder(orm.Model):
+    _inherit = 'sale.order'
+
+
+class Wizard(osv.osv_memory):
+    _name = 'baremo.wizard'
+
+
+class Wizard2(orm.TransientModel):
+    _name = 'baremo.wizard2'
+
+
+class Mixin(orm.AbstractModel):
+    _name = 'baremo.mixin'
+
+
+class Elsewhere(LocalBase):
+    _name = 'baremo.elsewhere'
+    _columns = {}
+
+
+class Helper(osv.Model):
+    _name = 'baremo.helper'
+
+    def compute(self):
+        return True
+
+
+class Plain(object):
+    _name = 'not.a.model'
+"#;
+        let m = crate::syntax::python::parse(text).unwrap();
+        let models = models_of(&RelPath::new("baremo/baremo.py"), &m);
+        let by = |c: &str| models.iter().find(|m| m.class_name == c);
+        assert_eq!(by("Baremo").unwrap().kind, ModelKind::Model);
+        assert!(by("Baremo").unwrap().concrete());
+        assert!(!by("Baremo").unwrap().fieldless());
+        assert_eq!(by("Discount").unwrap().kind, ModelKind::Model);
+        assert_eq!(by("SaleOrder").unwrap().new_name(), None);
+        assert_eq!(by("Wizard").unwrap().kind, ModelKind::Transient);
+        assert_eq!(by("Wizard2").unwrap().kind, ModelKind::Transient);
+        assert_eq!(by("Mixin").unwrap().kind, ModelKind::Abstract);
+        // A base from another file: its names exist, its access needs are unknown.
+        let elsewhere = by("Elsewhere").unwrap();
+        assert_eq!(elsewhere.kind, ModelKind::Unknown);
+        assert!(!elsewhere.concrete());
+        assert!(by("Helper").unwrap().fieldless());
+        assert!(by("Plain").is_none());
+    }
+
+    #[test]
+    fn unparsed_python_makes_the_model_set_partial() {
+        let (_dir, index) = crate::index::test_index(&[
+            (
+                "piv/__openerp__.py",
+                "{'name': 'x', 'version': '8.0.1.0.0', 'data': []}",
+            ),
+            // Python 2: implicit relative imports, print statements.
+            ("piv/__init__.py", "import model\n"),
+            ("piv/model/__init__.py", "import piv\nimport other\n"),
+            (
+                "piv/model/piv.py",
+                "from openerp.osv import osv\n\nclass P(osv.Model):\n    _name = 'piv'\n    def f(self):\n        print 'x'\n",
+            ),
+            (
+                "piv/model/other.py",
+                "from openerp.osv import osv\n\nclass O(osv.Model):\n    _name = 'piv.other'\n",
+            ),
+            (
+                "legacy/__manifest__.py",
+                "{'name': 'y', 'version': '16.0.1.0.0', 'installable': False}",
+            ),
+            ("legacy/__init__.py", "from . import broken\n"),
+            ("legacy/broken.py", "print 'never read'\n"),
+        ]);
+        let project = OdooProject::build(&index, None);
+        let piv = project.module("piv").unwrap();
+        assert_eq!(piv.unparsed_python, [RelPath::new("piv/model/piv.py")]);
+        assert!(piv.models_partial());
+        assert!(piv.python2());
+        let names: Vec<&str> = piv.models.iter().filter_map(|m| m.new_name()).collect();
+        assert_eq!(names, ["piv.other"]);
+        assert_eq!(
+            python2_module(&index, "piv/model/piv.py"),
+            Some((RelPath::new("piv/__openerp__.py"), 8))
+        );
+        assert_eq!(python2_module(&index, "legacy/broken.py"), None);
+        // Not installable: counted, never read.
+        assert_eq!(
+            project.not_installable,
+            [RelPath::new("legacy/__manifest__.py")]
+        );
+        let legacy = project.module("legacy").unwrap();
+        assert!(legacy.python_files.is_empty());
+        assert!(index.get("legacy/broken.py").unwrap().failure().is_none());
     }
 }

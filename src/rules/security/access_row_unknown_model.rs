@@ -3,6 +3,7 @@ use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{ProjectContext, Rule};
 use crate::model::odoo::access::judged;
 use crate::model::odoo::{OdooModule, model_xmlid};
+use crate::syntax::access_csv::ModelRef;
 use std::collections::BTreeSet;
 
 declare_rule! {
@@ -11,8 +12,14 @@ declare_rule! {
     /// gives a module the external id `model_<name>` for each model it defines or
     /// extends, so an unprefixed `model_x` must name a model the module itself defines
     /// or `_inherit`s, and `other.model_x` one that module `other` defines or extends.
+    /// Old-API classes (`osv.osv`, `osv.Model`, `orm.Model`, `osv.osv_memory`, ...) and
+    /// classes with `_columns` define and extend models like `models.Model` ones.
     /// References to modules outside the repository (`base.model_res_partner`) are not
-    /// judged, nor are modules whose `_name`/`_inherit` are not all literals.
+    /// judged, nor rows naming their model by name (a `model_id` column, matched against
+    /// technical names at import) or database id. A module whose model set may be
+    /// partial is not judged either: a Python file of it could not be parsed (Python 2
+    /// syntax of an Odoo 8.0-10.0 module), or a `_name`/`_inherit` is not a literal.
+    /// Modules with `'installable': False` are never judged.
     ///
     /// ## Why it breaks production
     /// Installing or upgrading the module stops: `ValueError: External ID not found in
@@ -39,8 +46,9 @@ declare_rule! {
     }
 }
 
+/// The external ids a module creates, when its model set is complete.
 fn touched(module: &OdooModule) -> Option<BTreeSet<String>> {
-    if module.models.iter().any(|m| m.unknown) {
+    if module.models_partial() {
         return None;
     }
     Some(
@@ -64,8 +72,11 @@ impl Rule for AccessRowUnknownModel {
                 let Some(parsed) = ctx.index.get(csv.as_str()).and_then(|f| f.access_csv()) else {
                     continue;
                 };
+                // Every row is imported, a later duplicate id included: each must resolve.
                 for row in &parsed.rows {
-                    let (Some(reference), Some(span)) = (&row.model, row.model_span) else {
+                    let (Some(ModelRef::XmlId(reference)), Some(span)) =
+                        (&row.model, row.model_span)
+                    else {
                         continue;
                     };
                     let (owner, xmlid) = match reference.split_once('.') {

@@ -6,18 +6,22 @@ use globset::GlobBuilder;
 
 declare_rule! {
     /// ## What it does
-    /// Checks every file an Odoo manifest lists under `data`, `demo`, `qweb` (and the
-    /// legacy `init_xml`, `update_xml`, `demo_xml`) and every plain path or glob under
-    /// `assets` that belongs to a module of the repository: each must match a file.
-    /// Asset operations (`('include', ...)`, `('remove', ...)`) and paths of modules
-    /// outside the repository are not judged.
+    /// Checks every file an Odoo manifest lists under `data`, `demo` (and the legacy
+    /// `init_xml`, `update_xml`, `demo_xml`) and every plain path or glob under `assets`
+    /// that belongs to a module of the repository: each must match a file. Asset
+    /// operations (`('include', ...)`, `('remove', ...)`) and paths of modules outside
+    /// the repository are not judged, nor are `qweb` entries: the web client expands each
+    /// with `glob.glob` and silently loads nothing when nothing matches (a literal path
+    /// is a pattern too). Modules with `'installable': False` are not judged.
     ///
     /// ## Why it breaks production
     /// Installing or upgrading the module stops with `FileNotFoundError: File not found:
-    /// school/security/ir.model.access.csv`, and with it `odoo-bin -u` in the deploy. An
-    /// asset path or glob that matches nothing is a warning: Odoo logs it and serves the
-    /// bundle without those files, so widgets, styles or templates are missing for every
-    /// user (a glob like `static/src/xml/**/` matches folders only, never files).
+    /// school/security/ir.model.access.csv`, and with it `odoo-bin -u` in the deploy
+    /// (`convert_file` opens each `data` file, and each `demo` file in a database with
+    /// demo data, the default of test runs). An asset path or glob that matches nothing
+    /// is a warning: Odoo logs it and serves the bundle without those files, so widgets,
+    /// styles or templates are missing for every user (a glob like `static/src/xml/**/`
+    /// matches folders only, never files).
     ///
     /// ## Example
     /// ```python
@@ -49,6 +53,11 @@ impl Rule for ManifestFileMissing {
                 continue;
             }
             for e in &module.entries {
+                // The web client globs `qweb` entries (`manifest_glob`) and loads what
+                // matches: an entry matching nothing loads nothing and raises nothing.
+                if e.key == "qweb" {
+                    continue;
+                }
                 let (path, shown) = if e.key == "assets" {
                     // Asset paths start with a module name, relative to the addons folder.
                     let Some((owner, _)) = e.value.split_once('/') else {
@@ -122,8 +131,13 @@ impl Rule for ManifestFileMissing {
                              are missing in every browser"
                         ))
                 } else {
+                    let when = if e.key.starts_with("demo") {
+                        " in a database with demo data (test runs, demo databases)"
+                    } else {
+                        ""
+                    };
                     d.label("no such file").note(format!(
-                        "installing or upgrading `{}` stops with `FileNotFoundError: File not found: {}`",
+                        "installing or upgrading `{}`{when} stops with `FileNotFoundError: File not found: {}`",
                         module.name, shown
                     ))
                 };

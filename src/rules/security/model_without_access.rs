@@ -4,21 +4,27 @@ use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{ProjectContext, Rule};
 use crate::model::odoo::access::{
     csv_line, granted, granted_by_dependent, has_access_file, judged, needing_access,
-    unloaded_access_csvs,
+    reported_unloaded,
 };
-use crate::model::odoo::model_xmlid;
+use crate::rules::security::fieldless_note;
 
 declare_rule! {
     /// ## What it does
     /// For every new, concrete model of an Odoo module (see
-    /// `security/missing-access-file`), looks for a row of a loaded
-    /// `ir.model.access.csv` whose `model_id:id` is `model_<name with dots as
-    /// underscores>` (with or without the module's prefix), or an `ir.model.access`
-    /// record in a loaded XML file. A model with neither is an error. When the rule lives
-    /// in another module of the repository that depends on this one (a separate security
-    /// module), it is a warning: the model is unreachable whenever this module is
-    /// installed without that one. Transient models are judged by
-    /// `security/transient-model-access`.
+    /// `security/missing-access-file`; old-API `osv.osv`/`osv.Model`/`orm.Model`
+    /// classes included), looks for a row of a loaded `ir.model.access.csv` whose
+    /// `model_id:id` is `model_<name with dots as underscores>` (with or without the
+    /// module's prefix) or whose `model_id` (imported by name) is the technical name, or
+    /// an `ir.model.access` record in a loaded XML file. A row replaced by a later row
+    /// with the same id does not count. A model with none is an error. It is a warning
+    /// when the rule lives in another module of the repository that depends on this one
+    /// (a separate security module: the model is unreachable whenever this module is
+    /// installed without that one), and when the model declares no field and inherits
+    /// none (a helper holding only methods). Transient models are judged by
+    /// `security/transient-model-access`; models whose only rules are in a CSV the
+    /// manifest does not load by `security/access-file-not-in-manifest`. A module is not
+    /// judged when a loaded access file could not be read, or a row names its model by
+    /// label or database id, nor when it has `'installable': False`.
     ///
     /// ## Why it breaks production
     /// One model without a rule is one screen, wizard or smart button that fails for
@@ -51,11 +57,17 @@ impl Rule for ModelWithoutAccess {
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let project = ctx.project.odoo();
         for module in &project.modules {
-            if !judged(module) || !unloaded_access_csvs(ctx.index, project, module).is_empty() {
+            if !judged(module) {
+                continue;
+            }
+            let own = granted(ctx.index, module);
+            // A loaded file guardrail could not read may hold the rule.
+            if own.partial {
                 continue;
             }
             let own_file = has_access_file(ctx.index, module);
-            let own = granted(ctx.index, module);
+            // Models whose only rules are in an unloaded CSV: reported there, once.
+            let in_unloaded = reported_unloaded(ctx.index, project, module);
             for model in needing_access(module) {
                 let Some(name) = model.new_name() else {
                     continue;
@@ -63,7 +75,7 @@ impl Rule for ModelWithoutAccess {
                 let Some((_, span)) = &model.name else {
                     continue;
                 };
-                if own.contains(&model_xmlid(name)) {
+                if own.covers(&module.name, &module.name, name) || in_unloaded.contains(name) {
                     continue;
                 }
                 let by_dependent = granted_by_dependent(ctx.index, project, module, name);
@@ -85,6 +97,21 @@ impl Rule for ModelWithoutAccess {
                     .help(format!(
                         "move the rule into `{}/security/ir.model.access.csv`: `{}`",
                         module.dir,
+                        csv_line(name)
+                    )),
+                    None if own_file && model.fieldless() => Diagnostic::new(
+                        &Self::META,
+                        model.path.clone(),
+                        format!(
+                            "model `{name}` has no access rule in module `{}`, and declares no field",
+                            module.name
+                        ),
+                    )
+                    .severity(Severity::Warning)
+                    .label("a model with only methods")
+                    .note(fieldless_note(name))
+                    .help(format!(
+                        "make it a `models.AbstractModel` (no table, no rule needed), or add to the module's ir.model.access.csv: `{}`",
                         csv_line(name)
                     )),
                     None if own_file => Diagnostic::new(

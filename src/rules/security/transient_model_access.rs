@@ -2,13 +2,14 @@ use crate::core::severity::Severity;
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{ProjectContext, Rule};
-use crate::model::odoo::access::{csv_line, granted, judged, unloaded_access_csvs};
-use crate::model::odoo::{ModelKind, model_xmlid};
+use crate::model::odoo::ModelKind;
+use crate::model::odoo::access::{csv_line, granted, judged, reported_unloaded};
 
 declare_rule! {
     /// ## What it does
-    /// Checks access rules of `models.TransientModel` classes (wizards) against the
-    /// module's Odoo version, from the manifest's `version` (`17.0.1.0.0`) or `[odoo]
+    /// Checks access rules of transient classes (wizards: `models.TransientModel`, and in
+    /// the old API `osv.osv_memory`, `osv.TransientModel`, `orm.TransientModel`) against
+    /// the module's Odoo version, from the manifest's `version` (`17.0.1.0.0`) or `[odoo]
     /// version` in guardrail.toml. From 14.0 on, a new transient model with no access
     /// rule is an error. Before 14.0, an access rule for one is a warning: transient
     /// models were open to everyone and the row is dead weight that hides the 14.0
@@ -47,12 +48,13 @@ impl Rule for TransientModelAccess {
             let Some(major) = module.odoo_major else {
                 continue;
             };
-            // An access file that exists but is not loaded is reported once, by
-            // `security/access-file-not-in-manifest`.
-            if !judged(module) || !unloaded_access_csvs(ctx.index, project, module).is_empty() {
+            if !judged(module) {
                 continue;
             }
             let own = granted(ctx.index, module);
+            // Rules whose only copy is in an unloaded CSV are reported once, by
+            // `security/access-file-not-in-manifest`.
+            let in_unloaded = reported_unloaded(ctx.index, project, module);
             for model in &module.models {
                 if model.kind != ModelKind::Transient
                     || model.unknown
@@ -64,8 +66,9 @@ impl Rule for TransientModelAccess {
                 let (Some(name), Some((_, span))) = (model.new_name(), &model.name) else {
                     continue;
                 };
-                let has_rule = own.contains(&model_xmlid(name));
-                if major >= 14 && !has_rule {
+                let has_rule = own.covers(&module.name, &module.name, name);
+                // A loaded file guardrail could not read may hold the rule.
+                if major >= 14 && !has_rule && !own.partial && !in_unloaded.contains(name) {
                     out.push(
                         Diagnostic::new(
                             &Self::META,
