@@ -24,6 +24,10 @@ pub enum FileKind {
     Xml,
     Csv,
     Rust,
+    /// `.env` files (read for `DJANGO_SETTINGS_MODULE`).
+    EnvFile,
+    /// `pytest.ini`, `tox.ini`, `setup.cfg` (read for `DJANGO_SETTINGS_MODULE`).
+    Ini,
     Other,
 }
 
@@ -41,7 +45,7 @@ impl FileKind {
         match self {
             DjangoMigration | DjangoSettings | OdooManifest | Python | Dockerfile
             | DockerIgnore | GitIgnore | Compose | GithubWorkflow | Yaml | Requirements
-            | PyProject | Toml => CommentSyntax::Hash,
+            | PyProject | Toml | EnvFile | Ini => CommentSyntax::Hash,
             Rust => CommentSyntax::DoubleSlash,
             OdooAccessCsv | Xml | Csv | Other => CommentSyntax::None,
         }
@@ -97,6 +101,8 @@ const TABLE: &[(&str, FileKind)] = &[
     ("**/*.xml", FileKind::Xml),
     ("**/*.csv", FileKind::Csv),
     ("**/*.rs", FileKind::Rust),
+    ("**/{.env,.env.*,*.env}", FileKind::EnvFile),
+    ("**/{pytest.ini,tox.ini,setup.cfg}", FileKind::Ini),
 ];
 
 struct Classifier {
@@ -179,6 +185,11 @@ mod tests {
             ("rules/docker.toml", Toml),
             ("school/views/student.xml", Xml),
             ("src/main.rs", Rust),
+            (".env", EnvFile),
+            ("deploy/.env.production", EnvFile),
+            ("docker/web.env", EnvFile),
+            ("tox.ini", Ini),
+            ("backend/setup.cfg", Ini),
             ("README.md", Other),
             ("Dockerfile.md.bak/x", Other),
         ];

@@ -5,7 +5,7 @@
 //! A full ruff AST is large, and a big repository has tens of thousands of Python files,
 //! so the index does not keep ASTs. Each parse is summarised once into a small owned
 //! tree, [`PyModule`]: statements in order (assignments, imports, classes, functions,
-//! `if`/`try` blocks, expression statements) with literal-ish values ([`PyValue`]) and
+//! `if`/`try` blocks, expression statements, returns) with literal-ish values ([`PyValue`]) and
 //! byte spans. That is what Django settings, models, apps, Odoo manifests and Dockerfile
 //! import chains need. Anything that is not a literal, a name, a call or a list/tuple/
 //! dict/set is [`PyValue::Other`]: rules treat it as unknown, never as empty.
@@ -43,6 +43,12 @@ pub enum PyValue {
     },
     /// `left + right` (list and string concatenation).
     Add(Box<PyNode>, Box<PyNode>),
+    /// A membership test `item in container` (`negated`: `item not in container`).
+    Contains {
+        item: Box<PyNode>,
+        container: Box<PyNode>,
+        negated: bool,
+    },
     /// Anything else (comprehensions, lambdas, f-strings, subscripts, ...): unknown.
     Other,
 }
@@ -153,6 +159,10 @@ pub enum PyStmt {
     },
     Expr {
         value: PyNode,
+        span: Span,
+    },
+    Return {
+        value: Option<PyNode>,
         span: Span,
     },
     Import {
@@ -312,6 +322,10 @@ fn stmt(s: &Stmt) -> Option<PyStmt> {
             value: node(&e.value),
             span,
         },
+        Stmt::Return(r) => PyStmt::Return {
+            value: r.value.as_deref().map(node),
+            span,
+        },
         Stmt::Import(i) => PyStmt::Import {
             names: i.names.iter().map(import_name).collect(),
             span,
@@ -415,6 +429,23 @@ pub fn dotted(e: &Expr) -> Option<String> {
     }
 }
 
+/// The dotted callee of a call; `super().name` for a method reached through `super()`
+/// (`super(Cls, self).name` too); "" otherwise.
+fn callee(func: &Expr) -> String {
+    if let Some(name) = dotted(func) {
+        return name;
+    }
+    match func {
+        Expr::Attribute(a) => match &*a.value {
+            Expr::Call(inner) if dotted(&inner.func).as_deref() == Some("super") => {
+                format!("super().{}", a.attr.id)
+            }
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
 pub fn node(e: &Expr) -> PyNode {
     let span = span_of(e);
     let value = match e {
@@ -436,7 +467,7 @@ pub fn node(e: &Expr) -> PyNode {
         ),
         Expr::Name(_) | Expr::Attribute(_) => dotted(e).map_or(PyValue::Other, PyValue::Ref),
         Expr::Call(c) => PyValue::Call {
-            func: dotted(&c.func).unwrap_or_default(),
+            func: callee(&c.func),
             args: c.arguments.args.iter().map(node).collect(),
             kwargs: c
                 .arguments
@@ -448,6 +479,14 @@ pub fn node(e: &Expr) -> PyNode {
         Expr::BinOp(b) if matches!(b.op, ast::Operator::Add) => {
             PyValue::Add(Box::new(node(&b.left)), Box::new(node(&b.right)))
         }
+        Expr::Compare(c) => match (&*c.ops, &*c.comparators) {
+            ([op @ (ast::CmpOp::In | ast::CmpOp::NotIn)], [container]) => PyValue::Contains {
+                item: Box::new(node(&c.left)),
+                container: Box::new(node(container)),
+                negated: matches!(op, ast::CmpOp::NotIn),
+            },
+            _ => PyValue::Other,
+        },
         _ => PyValue::Other,
     };
     PyNode { span, value }
@@ -523,6 +562,23 @@ except (ImportError, ModuleNotFoundError):
             panic!("try")
         };
         assert_eq!(handlers[0].types, ["ImportError", "ModuleNotFoundError"]);
+    }
+
+    #[test]
+    fn membership_tests_and_super_calls() {
+        let m =
+            parse("if 'a.B' not in MIDDLEWARE:\n    super(X, self).process_request(r)\n").unwrap();
+        let PyStmt::If { test, body, .. } = &m.body[0] else {
+            panic!("if")
+        };
+        assert!(
+            matches!(&test.value, PyValue::Contains { negated: true, item, container }
+            if item.as_str() == Some("a.B") && container.as_ref_name() == Some("MIDDLEWARE"))
+        );
+        assert!(
+            matches!(&body[0], PyStmt::Expr { value: PyNode { value: PyValue::Call { func, .. }, .. }, .. }
+            if func == "super().process_request")
+        );
     }
 
     #[test]

@@ -16,8 +16,16 @@ use syn::{Expr, ExprMethodCall};
 /// One middleware applied in a chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LayerUse {
-    /// What it is: the constructor's type (`CorsLayer`, `Logger`) or `from_fn(auth)`.
+    /// What kind it is: the constructor's type (`CorsLayer`, `Logger`) or
+    /// `from_fn(auth)`; roles are looked up by it.
     pub name: String,
+    /// Which layer it is: the whole constructor expression (receiver, method chain and
+    /// arguments) as normalised token text. `rate_limit.message()` and
+    /// `rate_limit.search()` are two layers; the same expression twice is one layer
+    /// applied twice.
+    pub expr: String,
+    /// The expression as written, whitespace collapsed (for messages).
+    pub text: String,
     pub span: Span,
 }
 
@@ -134,9 +142,15 @@ impl Collector<'_> {
                 if let Some(arg) = call.args.first()
                     && let Some(name) = layer_name(arg)
                 {
+                    let span = byte_span(self.source, syn::spanned::Spanned::span(arg));
+                    let written = self.source.text.get(span.start..span.end).unwrap_or(&name);
                     layers.push(LayerUse {
+                        expr: written
+                            .parse::<proc_macro2::TokenStream>()
+                            .map_or_else(|_| written.to_string(), |t| t.to_string()),
+                        text: written.split_whitespace().collect::<Vec<_>>().join(" "),
                         name,
-                        span: byte_span(self.source, syn::spanned::Spanned::span(arg)),
+                        span,
                     });
                 }
                 for arg in &call.args {
@@ -150,9 +164,17 @@ impl Collector<'_> {
                             mounts.push((layers.len(), method.clone(), Mounted::Inline(inner)));
                         }
                         Expr::Call(c) => {
+                            // `api()` or `self::api()`: a function of this file;
+                            // `endpoints::router()` is another module's.
                             if let Expr::Path(p) = &*c.func
                                 && let Some(last) = p.path.segments.last()
                                 && c.args.is_empty()
+                                && p.path
+                                    .segments
+                                    .iter()
+                                    .rev()
+                                    .skip(1)
+                                    .all(|s| s.ident == "self")
                             {
                                 mounts.push((
                                     layers.len(),
@@ -272,8 +294,9 @@ fn layer_name(arg: &Expr) -> Option<String> {
 }
 
 /// Middleware that apply together to some routes: the chain's own layers, and for each
-/// mounted router its layers plus the outer layers that wrap it (axum: those added
-/// after the mount; actix `service`: all of them). Returned as (layers, origin).
+/// mounted router the outer layers that wrap it (axum: those added after the mount;
+/// actix `service`: all of them) followed by its own. A mount is a chain written inline
+/// or a call to a function of the same file (never the chain's own function).
 pub fn effective_groups(facts: &RustFacts) -> Vec<Vec<LayerUse>> {
     let mut groups = Vec::new();
     let by_fn: BTreeMap<&str, &Chain> = facts
@@ -289,6 +312,9 @@ pub fn effective_groups(facts: &RustFacts) -> Vec<Vec<LayerUse>> {
         for (position, method, mounted) in &chain.mounts {
             let inner = match mounted {
                 Mounted::Inline(i) => facts.chains.get(*i),
+                // A router never contains itself: a call to the function that builds
+                // this chain is another module's function of the same name.
+                Mounted::Call(f) if chain.function.as_deref() == Some(f.as_str()) => None,
                 Mounted::Call(f) => by_fn.get(f.as_str()).copied(),
             };
             let Some(inner) = inner else { continue };
@@ -303,8 +329,10 @@ pub fn effective_groups(facts: &RustFacts) -> Vec<Vec<LayerUse>> {
             if outer.is_empty() {
                 continue;
             }
-            let mut group = inner.layers.clone();
-            group.extend(outer);
+            // The enclosing router's layers first: they are what the nested router's
+            // own layers come on top of.
+            let mut group = outer;
+            group.extend(inner.layers.iter().cloned());
             groups.push(group);
         }
     }
@@ -376,7 +404,7 @@ fn main() {
             .collect();
         assert!(names.contains(&vec!["Logger", "Logger"]), "{names:?}");
         assert!(
-            names.contains(&vec!["Cors", "Logger", "Logger"]),
+            names.contains(&vec!["Logger", "Logger", "Cors"]),
             "{names:?}"
         );
         let logger = &f
@@ -389,6 +417,58 @@ fn main() {
             &text[logger.span.start..logger.span.end],
             "Logger::default()"
         );
+    }
+
+    #[test]
+    fn layers_are_identified_by_their_whole_expression() {
+        let f = facts(
+            r#"
+fn config(cfg: &mut ServiceConfig, rate_limit: &RateLimit) {
+    cfg.service(
+        scope("/api")
+            .wrap(rate_limit.message())
+            .service(scope("/c").wrap(rate_limit . message()).route("", get().to(h)))
+            .service(resource("/s").wrap(rate_limit.search()).route(get().to(s))),
+    );
+}
+"#,
+        );
+        let groups = effective_groups(&f);
+        let exprs: Vec<Vec<&str>> = groups
+            .iter()
+            .map(|g| g.iter().map(|l| l.expr.as_str()).collect())
+            .collect();
+        assert!(
+            exprs.contains(&vec!["rate_limit . message ()", "rate_limit . message ()"]),
+            "{exprs:?}"
+        );
+        assert!(
+            exprs.contains(&vec!["rate_limit . message ()", "rate_limit . search ()"]),
+            "{exprs:?}"
+        );
+        let first = &groups[0][0];
+        assert_eq!(
+            (first.name.as_str(), first.text.as_str()),
+            ("rate_limit", "rate_limit.message()")
+        );
+    }
+
+    #[test]
+    fn another_modules_function_of_the_same_name_is_not_this_router() {
+        let f = facts(
+            r#"
+pub fn router() -> Router<AppState> {
+    let ret = Router::new()
+        .merge(endpoints::router())
+        .layer(TraceLayer::new_for_http());
+    if cfg!(debug_assertions) {
+        return ret.merge(development::router());
+    }
+    ret
+}
+"#,
+        );
+        assert!(effective_groups(&f).is_empty());
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub struct Role {
 pub struct KnownClass {
     pub class: String,
     pub role: String,
+    /// The distribution it comes from (`django-tenants`), for messages.
+    #[serde(default)]
+    pub library: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -34,6 +37,8 @@ pub struct OrderRule {
     pub last: Option<String>,
     #[serde(default)]
     pub except: Vec<String>,
+    /// The constraint holds only before this Django major version.
+    pub until_django: Option<u32>,
     pub severity: Severity,
     pub reason: String,
     #[serde(default)]
@@ -98,15 +103,23 @@ impl RoleTable {
     /// The role of a dotted class path: an exact match, or the same class name in the
     /// same top-level package (re-exports: `django_tenants.middleware.TenantMainMiddleware`).
     pub fn role_of(&self, path: &str) -> Option<&str> {
+        self.known(path).map(|k| k.role.as_str())
+    }
+
+    /// The library a known class (or a re-export of one) comes from.
+    pub fn library_of(&self, path: &str) -> Option<&str> {
+        self.known(path).and_then(|k| k.library.as_deref())
+    }
+
+    fn known(&self, path: &str) -> Option<&KnownClass> {
         if let Some(k) = self.class.iter().rev().find(|k| k.class == path) {
-            return Some(&k.role);
+            return Some(k);
         }
         let (top, name) = (first(path), last(path));
         self.class
             .iter()
             .rev()
             .find(|k| first(&k.class) == top && last(&k.class) == name && path.contains('.'))
-            .map(|k| k.role.as_str())
     }
 }
 
@@ -355,6 +368,9 @@ fn resolve(
             None => base_name.to_string(),
         };
         if let Some(found) = resolve(index, table, &full, listed_in, depth + 1) {
+            if does_another_job(table, class, &found.role) {
+                continue;
+            }
             return Some(ResolvedRole {
                 role: found.role,
                 source: match found.source {
@@ -426,72 +442,114 @@ fn imported_name(module: &PyModule, file: &str, name: &str) -> Option<String> {
     None
 }
 
-fn evidence(table: &RoleTable, class: &PyClass, path: &RelPath) -> Option<ResolvedRole> {
-    fn calls_in<'a>(node: &'a PyNode, out: &mut Vec<(&'a str, Span)>) {
-        match &node.value {
-            PyValue::Call { func, args, kwargs } => {
-                out.push((func.as_str(), node.span));
-                for a in args {
-                    calls_in(a, out);
-                }
-                for (_, v) in kwargs {
-                    calls_in(v, out);
-                }
-            }
-            PyValue::List(v) | PyValue::Tuple(v) | PyValue::Set(v) => {
-                v.iter().for_each(|n| calls_in(n, out))
-            }
-            PyValue::Add(a, b) => {
+/// The calls in an expression, with their spans.
+fn calls_in<'a>(node: &'a PyNode, out: &mut Vec<(&'a str, Span)>) {
+    match &node.value {
+        PyValue::Call { func, args, kwargs } => {
+            out.push((func.as_str(), node.span));
+            for a in args {
                 calls_in(a, out);
-                calls_in(b, out);
             }
-            _ => {}
+            for (_, v) in kwargs {
+                calls_in(v, out);
+            }
         }
+        PyValue::List(v) | PyValue::Tuple(v) | PyValue::Set(v) => {
+            v.iter().for_each(|n| calls_in(n, out))
+        }
+        PyValue::Add(a, b) => {
+            calls_in(a, out);
+            calls_in(b, out);
+        }
+        PyValue::Contains {
+            item, container, ..
+        } => {
+            calls_in(item, out);
+            calls_in(container, out);
+        }
+        _ => {}
     }
-    let mut stmts: Vec<(&PyStmt, Span)> = Vec::new();
-    crate::syntax::python::walk_stmts(&class.body, true, &mut |s| match s {
-        PyStmt::Expr { span, .. } | PyStmt::Assign { span, .. } => stmts.push((s, *span)),
+}
+
+/// Every call in `body` (functions included), with its span.
+fn calls_of(body: &[PyStmt]) -> Vec<(&str, Span)> {
+    let mut calls = Vec::new();
+    crate::syntax::python::walk_stmts(body, true, &mut |s| match s {
+        PyStmt::Expr { value, .. }
+        | PyStmt::Assign { value, .. }
+        | PyStmt::AugAssign { value, .. }
+        | PyStmt::Return {
+            value: Some(value), ..
+        }
+        | PyStmt::If { test: value, .. } => calls_in(value, &mut calls),
         _ => {}
     });
-    // Calls first (the strongest evidence), then assignments.
-    for ev in &table.evidence {
-        for (stmt, _) in &stmts {
-            let (PyStmt::Expr { value, .. } | PyStmt::Assign { value, .. }) = stmt else {
-                continue;
-            };
-            let mut calls = Vec::new();
-            calls_in(value, &mut calls);
-            if let Some((func, call_span)) = calls.iter().find(|(f, _)| {
-                ev.calls
-                    .iter()
-                    .any(|c| *f == c || f.ends_with(&format!(".{c}")))
-            }) {
-                return Some(ResolvedRole {
-                    role: ev.role.clone(),
-                    source: RoleSource::Evidence {
-                        what: format!("calls `{func}`"),
-                        path: path.clone(),
-                        span: *call_span,
-                    },
-                });
-            }
-        }
-        for (stmt, span) in &stmts {
-            if let PyStmt::Assign { targets, .. } = stmt
-                && let Some(t) = targets.iter().find(|t| ev.assigns.contains(t))
-            {
-                return Some(ResolvedRole {
-                    role: ev.role.clone(),
-                    source: RoleSource::Evidence {
-                        what: format!("assigns `{t}`"),
-                        path: path.clone(),
-                        span: *span,
-                    },
-                });
-            }
-        }
+    calls
+}
+
+/// Where `body` does the job `ev` describes: a call (the strongest evidence), then an
+/// assignment.
+fn evidence_in(ev: &Evidence, body: &[PyStmt]) -> Option<(String, Span)> {
+    let matches = |f: &str| {
+        ev.calls
+            .iter()
+            .any(|c| f == c || f.ends_with(&format!(".{c}")))
+    };
+    if let Some((func, span)) = calls_of(body).into_iter().find(|(f, _)| matches(f)) {
+        return Some((format!("calls `{func}`"), span));
     }
-    None
+    let mut found = None;
+    crate::syntax::python::walk_stmts(body, true, &mut |s| {
+        if found.is_none()
+            && let PyStmt::Assign { targets, span, .. } = s
+            && let Some(t) = targets.iter().find(|t| ev.assigns.contains(t))
+        {
+            found = Some((format!("assigns `{t}`"), *span));
+        }
+    });
+    found
+}
+
+fn evidence(table: &RoleTable, class: &PyClass, path: &RelPath) -> Option<ResolvedRole> {
+    table.evidence.iter().find_map(|ev| {
+        let (what, span) = evidence_in(ev, &class.body)?;
+        Some(ResolvedRole {
+            role: ev.role.clone(),
+            source: RoleSource::Evidence {
+                what,
+                path: path.clone(),
+                span,
+            },
+        })
+    })
+}
+
+/// Whether a subclass of a middleware of `role` does another job: it overrides the
+/// request hook (`process_request` or `__call__`) without calling the parent's
+/// (`super().<hook>`, `<Base>.<hook>`) and without the role's evidence in it (for
+/// sessions: assigning `request.session`). bluebottle's
+/// `APILanguageMiddleware(SessionMiddleware)` only activates a language there: it
+/// inherits `process_response`, not the session job.
+fn does_another_job(table: &RoleTable, class: &PyClass, role: &str) -> bool {
+    class.body.iter().any(|s| {
+        let PyStmt::Function { name, body, .. } = s else {
+            return false;
+        };
+        if name != "process_request" && name != "__call__" {
+            return false;
+        }
+        let hook = format!(".{name}");
+        let calls_parent = calls_of(body).iter().any(|(f, _)| {
+            f.starts_with("super()") && f.ends_with(&hook)
+                || class.base_names().any(|b| *f == format!("{b}{hook}"))
+        });
+        let does_the_job = table
+            .evidence
+            .iter()
+            .filter(|ev| ev.role == role)
+            .any(|ev| evidence_in(ev, body).is_some());
+        !calls_parent && !does_the_job
+    })
 }
 
 #[cfg(test)]
@@ -500,6 +558,19 @@ mod resolve_tests {
 
     fn index(files: &[(&str, &str)]) -> (tempfile::TempDir, Index) {
         crate::index::test_index(files)
+    }
+
+    #[test]
+    fn a_subclass_that_does_another_job_does_not_inherit_the_role() {
+        let (_d, idx) = index(&[(
+            "app/middleware.py",
+            "from django.contrib.sessions import middleware\nfrom django.utils import translation\n\n\nclass Language(middleware.SessionMiddleware):\n    def process_request(self, request):\n        translation.activate('en')\n\n\nclass SubDomain(middleware.SessionMiddleware):\n    def process_request(self, request):\n        request.session = make(request)\n\n\nclass Admin(middleware.SessionMiddleware):\n    def process_request(self, request):\n        if request.path.startswith('/admin'):\n            return super().process_request(request)\n",
+        )]);
+        let table = RoleTable::builtin();
+        let role = |c: &str| resolve_role(&idx, &table, c, "settings.py").map(|r| r.role);
+        assert_eq!(role("app.middleware.Language"), None);
+        assert_eq!(role("app.middleware.SubDomain").as_deref(), Some("session"));
+        assert_eq!(role("app.middleware.Admin").as_deref(), Some("session"));
     }
 
     #[test]

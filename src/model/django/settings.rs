@@ -1,17 +1,25 @@
 //! Static evaluation of Django list settings (`MIDDLEWARE`, `MIDDLEWARE_CLASSES`,
 //! `INSTALLED_APPS`) from the syntax tree, never by running the settings.
 //!
+//! Settings modules are found by path and by what uses them (`DJANGO_SETTINGS_MODULE`,
+//! `--settings=`; see [`referenced_modules`]).
+//!
 //! Understood: list/tuple literals, `=`, `+=`, `+` concatenation of literals and names,
-//! `.append`, `.insert(i, x)`, `.extend`, `.remove`, `from .base import *` and named
-//! imports across split settings, and `if`/`try` blocks, whose branches are
-//! alternatives: every entry remembers the branch it was added in, and two entries of
-//! exclusive branches are never in effect together. Anything else (comprehensions,
+//! `list(...)`/`tuple(...)`, `.append`, `.insert(i, x)`, `.extend`, `.remove`,
+//! `from .base import *` and named imports across split settings (an import cycle sees
+//! what the module being imported has defined so far, as Python's partially
+//! initialised module: the `local_settings` chain), and `if`/`try` blocks, whose
+//! branches are alternatives: every entry remembers the branch it was added in, and two
+//! entries of exclusive branches are never in effect together. An entry added under
+//! `if "x" not in MIDDLEWARE:` is never in effect with the `x` already listed. Anything else (comprehensions,
 //! `env.list(...)`, entries that are not strings) makes the list *partial*: rules then
 //! say less rather than guess, and a partial list is never taken as empty.
 
+use crate::core::kind::FileKind;
 use crate::core::path::RelPath;
 use crate::core::source::Span;
 use crate::index::Index;
+use crate::model::python::{ancestors, resolve_in_roots};
 use crate::syntax::python::{PyNode, PyStmt, PyValue};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,15 +32,22 @@ pub struct Entry {
     pub span: Span,
     /// (condition id, branch) of every `if`/`try` the entry was added inside.
     pub branches: Vec<(u32, u32)>,
+    /// Entries this one is never in effect with: it was added under
+    /// `if "<value>" not in LIST:` while they were already in the list.
+    pub excludes: Vec<(RelPath, Span)>,
 }
 
 impl Entry {
     /// Whether both entries can be in effect at once.
     pub fn compatible(&self, other: &Entry) -> bool {
-        !self
-            .branches
-            .iter()
-            .any(|(c, b)| other.branches.iter().any(|(c2, b2)| c == c2 && b != b2))
+        let excluded =
+            |a: &Entry, b: &Entry| a.excludes.iter().any(|(p, s)| *p == b.path && *s == b.span);
+        !excluded(self, other)
+            && !excluded(other, self)
+            && !self
+                .branches
+                .iter()
+                .any(|(c, b)| other.branches.iter().any(|(c2, b2)| c == c2 && b != b2))
     }
 
     fn same(&self, other: &Entry) -> bool {
@@ -74,19 +89,15 @@ impl SettingsModule {
 }
 
 /// Evaluates every settings module of the repository: files classified as Django
-/// settings, and Python files in `settings`/`config`/`conf` folders that mention
-/// `MIDDLEWARE` or `INSTALLED_APPS`.
+/// settings, Python files in `settings`/`config`/`conf` folders that mention
+/// `MIDDLEWARE` or `INSTALLED_APPS`, and the modules something uses as settings
+/// ([`referenced_modules`]). Modules they import (`from .local_settings import *`) are
+/// evaluated as part of them.
 pub fn evaluate_all(index: &Index) -> Vec<SettingsModule> {
-    let mut ev = Evaluator {
-        index,
-        cache: BTreeMap::new(),
-        visiting: BTreeSet::new(),
-        next_cond: 0,
-    };
-    let mut out = Vec::new();
+    let mut candidates: BTreeSet<String> = referenced_modules(index);
     for f in index.files() {
-        let candidate = f.kind == crate::core::kind::FileKind::DjangoSettings
-            || (f.kind == crate::core::kind::FileKind::Python
+        let by_path = f.kind == FileKind::DjangoSettings
+            || (f.kind == FileKind::Python
                 && f.path
                     .as_str()
                     .split('/')
@@ -94,16 +105,94 @@ pub fn evaluate_all(index: &Index) -> Vec<SettingsModule> {
                 && f.source().is_some_and(|s| {
                     s.text.contains("MIDDLEWARE") || s.text.contains("INSTALLED_APPS")
                 }));
-        if !candidate {
-            continue;
+        if by_path {
+            candidates.insert(f.path.as_str().to_string());
         }
-        let env = ev.module(f.path.as_str());
-        let lists = tracked_lists(env);
+    }
+    let mut ev = Evaluator::new(index);
+    let mut out = Vec::new();
+    for path in candidates {
+        let lists = tracked_lists(ev.module(&path));
         if !lists.is_empty() {
             out.push(SettingsModule {
-                path: f.path.clone(),
+                path: RelPath::new(path),
                 lists,
             });
+        }
+    }
+    out
+}
+
+/// The files of the settings modules the repository uses, in one pass over the files
+/// that can name one: `DJANGO_SETTINGS_MODULE` in `manage.py`, `wsgi.py`, `asgi.py`
+/// (`os.environ.setdefault(...)`), Dockerfiles (`ENV`), Compose files
+/// (`environment`), `.env` files, `pytest.ini`/`tox.ini`/`setup.cfg`/`pyproject.toml`;
+/// `--settings=` in Dockerfiles and Compose commands. A dotted module resolves from the
+/// referencing file's folder and its ancestors, then from the folders holding a
+/// `manage.py`.
+pub fn referenced_modules(index: &Index) -> BTreeSet<String> {
+    let manage_dirs: Vec<&str> = index
+        .files()
+        .iter()
+        .filter(|f| f.path.file_name() == "manage.py")
+        .map(|f| f.path.parent())
+        .collect();
+    let mut out = BTreeSet::new();
+    for f in index.files() {
+        let names = match f.kind {
+            FileKind::Dockerfile
+            | FileKind::Compose
+            | FileKind::EnvFile
+            | FileKind::Ini
+            | FileKind::PyProject => true,
+            FileKind::Python => matches!(f.path.file_name(), "manage.py" | "wsgi.py" | "asgi.py"),
+            _ => false,
+        };
+        if !names {
+            continue;
+        }
+        let Some(source) = f.source() else { continue };
+        for dotted in settings_references(&source.text) {
+            let roots = ancestors(f.path.parent()).chain(manage_dirs.iter().copied());
+            if let Some(file) = resolve_in_roots(index, &dotted, roots) {
+                out.insert(file);
+            }
+        }
+    }
+    out
+}
+
+/// The dotted modules a text names as Django settings: the value after
+/// `DJANGO_SETTINGS_MODULE` and a `=`, `:` or `,` (quotes and spaces skipped; the
+/// default of `${VAR:-default}`), and after `--settings=` or `--settings `.
+pub fn settings_references(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in ["DJANGO_SETTINGS_MODULE", "--settings"] {
+        for (at, _) in text.match_indices(key) {
+            let Some(rest) = text.get(at + key.len()..) else {
+                continue;
+            };
+            let value_at = rest
+                .find(|c: char| !matches!(c, '"' | '\'' | ' ' | '\t' | '=' | ':' | ',' | ']'))
+                .unwrap_or(rest.len());
+            let (between, value) = rest.split_at(value_at);
+            let separated = between.contains(['=', ':', ',']);
+            let value = match value.strip_prefix("${") {
+                Some(inner) => inner
+                    .split_once('}')
+                    .and_then(|(v, _)| v.split_once(":-").or_else(|| v.split_once('-')))
+                    .map_or("", |(_, default)| default),
+                None => value,
+            };
+            let end = value
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                .unwrap_or(value.len());
+            let dotted = value.get(..end).unwrap_or("").trim_end_matches('.');
+            let plausible = dotted.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && (separated || (between.contains(' ') && dotted.contains('.')));
+            if plausible && !out.iter().any(|o| o == dotted) {
+                out.push(dotted.to_string());
+            }
         }
     }
     out
@@ -122,13 +211,7 @@ fn tracked_lists(env: Env) -> BTreeMap<String, ListValue> {
 
 /// Evaluates one settings module (by its file), whatever its name or folder.
 pub fn evaluate_module(index: &Index, path: &str) -> SettingsModule {
-    let mut ev = Evaluator {
-        index,
-        cache: BTreeMap::new(),
-        visiting: BTreeSet::new(),
-        next_cond: 0,
-    };
-    let env = ev.module(path);
+    let env = Evaluator::new(index).module(path);
     let lists = tracked_lists(env);
     SettingsModule {
         path: RelPath::new(path),
@@ -140,17 +223,36 @@ struct Evaluator<'a> {
     index: &'a Index,
     cache: BTreeMap<String, Env>,
     visiting: BTreeSet<String>,
+    /// What a module being evaluated has defined so far, as of its latest import: an
+    /// import cycle sees that, as Python's partially initialised module.
+    in_progress: BTreeMap<String, Env>,
+    /// How many times an import cycle was met: a module whose evaluation met one
+    /// depends on where the evaluation started, and is not cached.
+    cycles: u32,
     next_cond: u32,
 }
 
-impl Evaluator<'_> {
+impl<'a> Evaluator<'a> {
+    fn new(index: &'a Index) -> Self {
+        Self {
+            index,
+            cache: BTreeMap::new(),
+            visiting: BTreeSet::new(),
+            in_progress: BTreeMap::new(),
+            cycles: 0,
+            next_cond: 0,
+        }
+    }
+
     fn module(&mut self, path: &str) -> Env {
         if let Some(env) = self.cache.get(path) {
             return env.clone();
         }
         if !self.visiting.insert(path.to_string()) {
-            return Env::new();
+            self.cycles += 1;
+            return self.in_progress.get(path).cloned().unwrap_or_default();
         }
+        let cycles = self.cycles;
         let mut env = Env::new();
         if let Some(entry) = self.index.get(path)
             && let Some(module) = entry.python()
@@ -159,7 +261,10 @@ impl Evaluator<'_> {
             self.exec(&module.body, &rel, &mut env, &[]);
         }
         self.visiting.remove(path);
-        self.cache.insert(path.to_string(), env.clone());
+        self.in_progress.remove(path);
+        if self.cycles == cycles {
+            self.cache.insert(path.to_string(), env.clone());
+        }
         env
     }
 
@@ -183,6 +288,7 @@ impl Evaluator<'_> {
                     if target == path.as_str() {
                         continue;
                     }
+                    self.in_progress.insert(path.to_string(), env.clone());
                     let imported = self.module(&target);
                     for n in names {
                         if n.name == "*" {
@@ -231,10 +337,15 @@ impl Evaluator<'_> {
                     }
                 }
                 PyStmt::Expr { value, .. } => self.call(value, path, env, cond),
-                PyStmt::If { body, orelse, .. } => {
+                PyStmt::If {
+                    test, body, orelse, ..
+                } => {
                     let id = self.fresh();
                     let mut a = env.clone();
                     self.exec(body, path, &mut a, &with(cond, id, 0));
+                    if let Some((value, name)) = absence_guard(test) {
+                        exclude_present(env, &mut a, name, value);
+                    }
                     let mut b = env.clone();
                     self.exec(orelse, path, &mut b, &with(cond, id, 1));
                     *env = merge(env, vec![a, b]);
@@ -296,6 +407,7 @@ impl Evaluator<'_> {
                 path: path.clone(),
                 span: node.span,
                 branches: cond.to_vec(),
+                excludes: Vec::new(),
             }),
             _ => None,
         };
@@ -359,6 +471,7 @@ impl Evaluator<'_> {
                             path: path.clone(),
                             span: item.span,
                             branches: cond.to_vec(),
+                            excludes: Vec::new(),
                         }),
                         _ => list.partial = true,
                     }
@@ -379,7 +492,55 @@ impl Evaluator<'_> {
                 }
             }
             PyValue::Ref(name) => env.get(name).cloned().unwrap_or(Value::Other),
+            // `list(MIDDLEWARE)`, `tuple(...)`: the same entries.
+            PyValue::Call { func, args, kwargs }
+                if matches!(func.as_str(), "list" | "tuple")
+                    && args.len() == 1
+                    && kwargs.is_empty() =>
+            {
+                match args.first().map(|a| self.eval(a, path, env, cond)) {
+                    Some(v @ Value::List(_)) => v,
+                    _ => Value::Other,
+                }
+            }
             _ => Value::Other,
+        }
+    }
+}
+
+/// `if "<value>" not in <NAME>:` -> (value, NAME).
+fn absence_guard(test: &PyNode) -> Option<(&str, &str)> {
+    match &test.value {
+        PyValue::Contains {
+            item,
+            container,
+            negated: true,
+        } => Some((item.as_str()?, container.as_ref_name()?)),
+        _ => None,
+    }
+}
+
+/// After a branch guarded by `if value not in NAME:`: the entries of `value` it added
+/// are never in effect with those already in the list.
+fn exclude_present(before: &Env, after: &mut Env, name: &str, value: &str) {
+    let Some(Value::List(old)) = before.get(name) else {
+        return;
+    };
+    let present: Vec<(RelPath, Span)> = old
+        .entries
+        .iter()
+        .filter(|e| e.value == value)
+        .map(|e| (e.path.clone(), e.span))
+        .collect();
+    if present.is_empty() {
+        return;
+    }
+    let Some(Value::List(new)) = after.get_mut(name) else {
+        return;
+    };
+    for e in &mut new.entries {
+        if e.value == value && !old.entries.iter().any(|o| o.same(e)) {
+            e.excludes.extend(present.iter().cloned());
         }
     }
 }
@@ -511,6 +672,86 @@ mod tests {
         assert!(
             apps.partial && apps.entries.is_empty(),
             "unknown, never empty-and-complete"
+        );
+    }
+
+    #[test]
+    fn a_membership_guard_excludes_the_entry_already_listed() {
+        let (_d, idx) = index(&[(
+            "settings.py",
+            "MIDDLEWARE = ('a.A',)\nif X:\n    MIDDLEWARE += ('r.R',)\nif 'r.R' not in MIDDLEWARE:\n    MIDDLEWARE += ('r.R',)\nMIDDLEWARE = list(MIDDLEWARE)\nif 'a.A' not in MIDDLEWARE:\n    MIDDLEWARE.insert(0, 'a.A')\nif 'n.N' not in MIDDLEWARE:\n    MIDDLEWARE.append('n.N')\nMIDDLEWARE.append('n.N')\n",
+        )]);
+        let all = evaluate_all(&idx);
+        let mw = all[0].list("MIDDLEWARE").unwrap();
+        assert_eq!(values(mw), ["a.A", "a.A", "r.R", "r.R", "n.N", "n.N"]);
+        assert!(!mw.partial, "list(...) keeps the entries");
+        assert!(!mw.entries[0].compatible(&mw.entries[1]));
+        assert!(!mw.entries[2].compatible(&mw.entries[3]));
+        assert!(
+            mw.entries[4].compatible(&mw.entries[5]),
+            "an unguarded append after the guard still duplicates"
+        );
+    }
+
+    #[test]
+    fn a_local_settings_cycle_sees_what_was_defined_before_it() {
+        let (_d, idx) = index(&[
+            (
+                "mysite/settings.py",
+                "MIDDLEWARE = ['a.A']\ntry:\n    from .local_settings import *\nexcept ImportError:\n    pass\n",
+            ),
+            (
+                "mysite/local_settings.py",
+                "from .settings import MIDDLEWARE\nMIDDLEWARE = MIDDLEWARE + ['a.A']\n",
+            ),
+        ]);
+        let all = evaluate_all(&idx);
+        let mw = all[0].list("MIDDLEWARE").unwrap();
+        assert_eq!(values(mw), ["a.A", "a.A"]);
+        assert!(mw.entries[0].compatible(&mw.entries[1]));
+        assert_eq!(mw.entries[1].path.as_str(), "mysite/local_settings.py");
+    }
+
+    #[test]
+    fn settings_are_found_by_what_uses_them() {
+        assert_eq!(
+            settings_references(
+                "os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"shop.settings_dev\")\n\
+                 ENV DJANGO_SETTINGS_MODULE=portal.settings_production \\\n\
+                 DJANGO_SETTINGS_MODULE: ${DJANGO_SETTINGS_MODULE:-config.settings.local}\n\
+                 if \"DJANGO_SETTINGS_MODULE\" in os.environ: pass\n\
+                 CMD [\"python\", \"manage.py\", \"migrate\", \"--settings\", \"a.b\"]\n\
+                 RUN python manage.py check --settings=c.d\n"
+            ),
+            [
+                "shop.settings_dev",
+                "portal.settings_production",
+                "config.settings.local",
+                "a.b",
+                "c.d"
+            ]
+        );
+        let (_d, idx) = index(&[
+            ("backend/manage.py", ""),
+            ("backend/shop/settings_dev.py", "MIDDLEWARE = ['a.A']\n"),
+            ("backend/shop/settings_ci.py", "MIDDLEWARE = ['b.B']\n"),
+            (
+                "pytest.ini",
+                "[pytest]\nDJANGO_SETTINGS_MODULE = shop.settings_ci\n",
+            ),
+            (".env", "DJANGO_SETTINGS_MODULE=shop.settings_dev\n"),
+            ("backend/shop/unused.py", "MIDDLEWARE = ['c.C']\n"),
+        ]);
+        let found: Vec<String> = evaluate_all(&idx)
+            .iter()
+            .map(|m| m.path.as_str().to_string())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "backend/shop/settings_ci.py",
+                "backend/shop/settings_dev.py"
+            ]
         );
     }
 

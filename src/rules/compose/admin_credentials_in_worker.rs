@@ -1,14 +1,19 @@
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{FileContext, Rule};
-use crate::model::compose::{is_datastore, services};
+use crate::model::compose::services;
 
 declare_rule! {
     /// ## What it does
     /// Reports a database superuser's credentials (`POSTGRES_PASSWORD`,
     /// `MYSQL_ROOT_PASSWORD`, `MARIADB_ROOT_PASSWORD`, `MONGO_INITDB_ROOT_PASSWORD`) in the
     /// environment of a service that is not the database itself: a web app, a worker, a
-    /// scheduler.
+    /// scheduler. The database service itself is recognised by its image's repository
+    /// name (`postgres`, `postgis/postgis`, `pgvector/pgvector`,
+    /// `pgautoupgrade/pgautoupgrade`, `bitnami/postgresql`, `timescale/timescaledb`,
+    /// `mysql`, `mariadb`, `mongo`...), by a `build:` whose in-repo Dockerfile starts
+    /// from such an image (`FROM postgres:${PG_VERSION}` included), or by a command that
+    /// starts the server (`postgres -c ...`).
     ///
     /// ## Why it breaks production
     /// These variables configure the database's own superuser. Handing them to an
@@ -55,7 +60,7 @@ impl Rule for AdminCredentialsInWorker {
             if s.node.get("image").is_none() && s.node.get("build").is_none() {
                 continue;
             }
-            if s.image_name().is_some_and(|n| is_datastore(&n)) {
+            if s.is_database(ctx.index, &ctx.file.path) {
                 continue;
             }
             for (key, _, key_span, _) in s.environment() {

@@ -6,14 +6,21 @@ use crate::lint::rule::{FileContext, ProjectContext, Rule};
 declare_rule! {
     /// ## What it does
     /// Evaluates the effective `MIDDLEWARE` (and legacy `MIDDLEWARE_CLASSES`) of every
-    /// Django settings module statically, across split settings (`from .base import *`),
-    /// `+=`, `.append`, `.insert` and `.extend`, and reports a class listed twice. Entries
-    /// in exclusive branches (`if DEBUG:` / `else:`) are alternatives, never duplicates.
+    /// Django settings module statically, across split settings (`from .base import *`,
+    /// the `local_settings` chain), `+=`, `.append`, `.insert` and `.extend`, and reports
+    /// a class listed twice. Settings modules are found by path and by what uses them:
+    /// `DJANGO_SETTINGS_MODULE` in `manage.py`/`wsgi.py`/`asgi.py`, Dockerfiles, Compose
+    /// files, `.env` and pytest/tox/setup.cfg/pyproject files, and `--settings=`. Entries
+    /// in exclusive branches (`if DEBUG:` / `else:`) are alternatives, and an append
+    /// guarded by `if "x" not in MIDDLEWARE:` cannot duplicate: neither is reported.
     ///
     /// In Rust web applications (parsed with `syn`), it reports the same layer applied
     /// twice to the same routes: twice in one axum/tower `.layer(...)` or actix
     /// `.wrap(...)` chain, or on a router and on a router nested into it (`.nest`,
-    /// `.merge`, actix `.service(scope)`), inline or built by a function of the file.
+    /// `.merge`, actix `.service(scope)`), inline or built by a function of the file. A
+    /// layer is its whole constructor expression: `rate_limit.message()` and
+    /// `rate_limit.search()`, or `Extension(pool)` and `Extension(cfg)`, are different
+    /// layers; two layers of one kind are `middleware/duplicate-role`'s business.
     ///
     /// ## Why it breaks production
     /// Django instantiates and runs the class twice on every request. For middleware

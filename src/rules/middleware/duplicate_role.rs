@@ -10,12 +10,17 @@ declare_rule! {
     /// project's own class, because it subclasses a known middleware (resolved through
     /// its imports) or does the job itself (for tenant resolution: it calls
     /// `connection.set_tenant`/`set_schema`/`set_schema_to_public` or assigns
-    /// `request.tenant`). Two different middlewares with one role are reported; the
-    /// severity is the role's (an error for tenant resolution, CORS and sessions).
+    /// `request.tenant`; for sessions: it assigns `request.session`). A subclass that
+    /// overrides `process_request`/`__call__` without calling the parent's and without
+    /// doing the role's job there (e.g. one that only activates a language) does another
+    /// job and does not inherit the role. Two different middlewares with one role are
+    /// reported; the severity is the role's (an error for tenant resolution, CORS and
+    /// sessions).
     ///
     /// In Rust web applications, two different layers of one role on the same routes
-    /// (two CORS layers, two compression layers, `TraceLayer` and `Logger`), including
-    /// across nested routers, by the `[[rust-layer]]` table.
+    /// (two CORS layers, including two differently configured `CorsLayer`s, two
+    /// compression layers, `TraceLayer` and `Logger`), including across nested routers,
+    /// by the `[[rust-layer]]` table.
     ///
     /// ## Why it breaks production
     /// In the HRMS incident, django-tenants' `TenantMainMiddleware` and the project's

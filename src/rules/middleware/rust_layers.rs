@@ -6,8 +6,10 @@ use crate::lint::rule::FileContext;
 use crate::lint::rule::RuleMeta;
 use crate::syntax::rust::{LayerUse, effective_groups};
 
-/// Pairs (first, later) of layers that apply to the same routes: identical ones, or
-/// (with `by_role`) different ones of one role, with the role id.
+/// Pairs (first, later) of layers that apply to the same routes: one constructor
+/// expression twice, or (with `by_role`) two different expressions of one role (by the
+/// layer's type: two `CorsLayer`s configured differently, `TraceLayer` and `Logger`),
+/// with the role id.
 pub fn pairs(ctx: &FileContext<'_>, by_role: bool) -> Vec<(LayerUse, LayerUse, Option<String>)> {
     let Some(facts) = ctx.file.rust_layers() else {
         return Vec::new();
@@ -18,11 +20,11 @@ pub fn pairs(ctx: &FileContext<'_>, by_role: bool) -> Vec<(LayerUse, LayerUse, O
         for (j, later) in group.iter().enumerate() {
             let found = group.iter().take(j).find(|first| {
                 if by_role {
-                    first.name != later.name
+                    first.expr != later.expr
                         && table.rust_role(&first.name).is_some()
                         && table.rust_role(&first.name) == table.rust_role(&later.name)
                 } else {
-                    first.name == later.name
+                    first.expr == later.expr
                 }
             });
             if let Some(first) = found
@@ -38,12 +40,21 @@ pub fn pairs(ctx: &FileContext<'_>, by_role: bool) -> Vec<(LayerUse, LayerUse, O
     out
 }
 
+/// How a layer is named in a message: its expression when short, else its type.
+fn shown(layer: &LayerUse) -> &str {
+    if layer.text.len() <= 60 {
+        &layer.text
+    } else {
+        &layer.name
+    }
+}
+
 pub fn duplicate(ctx: &FileContext<'_>, meta: &'static RuleMeta, out: &mut Vec<Diagnostic>) {
     let table = &ctx.options().middleware;
     for (first, later, role) in pairs(ctx, false) {
+        let what = shown(&later);
         let mut note = format!(
-            "every request to these routes passes through `{}` twice: its effects happen twice",
-            later.name
+            "every request to these routes passes through `{what}` twice: its effects happen twice"
         );
         if let Some(r) = role.as_deref().and_then(|r| table.role(r)) {
             note = format!("{note}; for {}: {}", r.name, r.risk);
@@ -52,7 +63,7 @@ pub fn duplicate(ctx: &FileContext<'_>, meta: &'static RuleMeta, out: &mut Vec<D
             Diagnostic::new(
                 meta,
                 ctx.file.path.clone(),
-                format!("`{}` is applied twice to the same routes", later.name),
+                format!("`{what}` is applied twice to the same routes"),
             )
             .span(later.span)
             .label("applied again")
@@ -75,7 +86,9 @@ pub fn duplicate_role(ctx: &FileContext<'_>, meta: &'static RuleMeta, out: &mut 
                 ctx.file.path.clone(),
                 format!(
                     "two layers do {} on the same routes: `{}` and `{}`",
-                    role.name, first.name, later.name
+                    role.name,
+                    shown(&first),
+                    shown(&later)
                 ),
             )
             .severity(role.severity)
