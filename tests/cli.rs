@@ -755,3 +755,16 @@ fn completions_and_man_page() {
     assert!(out.starts_with(".ie") || out.contains(".TH"), "{out}");
     assert!(out.contains("guardrail"), "{out}");
 }
+
+#[test]
+fn not_installable_odoo_modules_are_counted_in_the_summary() {
+    let (code, out, _) = stdout(guardrail().args([
+        "check",
+        &fixture("security/missing_access_file/valid-installable-false"),
+    ]));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("1 Odoo module marked `'installable': False` not judged"),
+        "{out}"
+    );
+}

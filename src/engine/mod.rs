@@ -171,7 +171,8 @@ pub fn check(
         index,
         discovered,
     } = scan(target, settings)?;
-    let mut diagnostics = run_rules(&index, settings, changes);
+    let mut model_notes = Vec::new();
+    let mut diagnostics = run_rules_noting(&index, settings, changes, &mut model_notes);
     // Last: every parse and read the rules needed has happened.
     diagnostics.extend(parse_error::diagnostics(&index));
     diagnostics.extend(skipped_file::diagnostics(&index, &discovered));
@@ -186,7 +187,7 @@ pub fn check(
     for d in &collected.diagnostics {
         summary.count(d.severity);
     }
-    let mut notes = Vec::new();
+    let mut notes = model_notes;
     // Only worth saying where there is something for them to compare.
     let git_rules = settings.rules.iter().any(|r| r.meta().git_aware)
         && index.of_kind(FileKind::DjangoMigration).next().is_some();
@@ -225,8 +226,27 @@ pub fn run_rules(
     settings: &Settings,
     changes: Option<&dyn ChangeSet>,
 ) -> Vec<Diagnostic> {
+    run_rules_noting(index, settings, changes, &mut Vec::new())
+}
+
+/// [`run_rules`], also saying what the models left out on purpose (in `notes`).
+fn run_rules_noting(
+    index: &Index,
+    settings: &Settings,
+    changes: Option<&dyn ChangeSet>,
+    notes: &mut Vec<String>,
+) -> Vec<Diagnostic> {
     let project = Project::build(index, &settings.options, &needs(settings));
     let project = &project;
+    if needs(settings).contains(&Need::Odoo) {
+        let skipped = project.odoo().not_installable.len();
+        if skipped > 0 {
+            notes.push(format!(
+                "{skipped} Odoo module{} marked `'installable': False` not judged",
+                if skipped == 1 { "" } else { "s" }
+            ));
+        }
+    }
     let kinds: BTreeSet<FileKind> = settings
         .rules
         .iter()
