@@ -41,6 +41,15 @@ pub fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The folders an absolute import may resolve from, for code found from `dir`: `dir`
+/// and every folder above it, nearest first, each followed by its `src` folder (the
+/// src layout, `src/<package>`, installed into the environment).
+pub fn source_roots(dir: &str) -> Vec<String> {
+    ancestors(dir)
+        .flat_map(|a| [a.to_string(), join(a, "src")])
+        .collect()
+}
+
 /// The file of an absolute dotted module, from the first of `roots` that holds it.
 pub fn resolve_in_roots<'r>(
     index: &Index,
@@ -84,6 +93,7 @@ mod tests {
     fn ancestors_end_at_the_root() {
         assert_eq!(ancestors("a/b").collect::<Vec<_>>(), ["a/b", "a", ""]);
         assert_eq!(ancestors("").collect::<Vec<_>>(), [""]);
+        assert_eq!(source_roots("a"), ["a", "a/src", "", "src"]);
     }
 
     #[test]

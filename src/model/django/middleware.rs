@@ -284,7 +284,7 @@ use crate::core::path::RelPath;
 use crate::core::path::parent;
 use crate::core::source::Span;
 use crate::index::Index;
-use crate::model::python::{ancestors, resolve_in_roots};
+use crate::model::python::{resolve_in_roots, source_roots};
 use crate::syntax::python::{PyClass, PyModule, PyNode, PyStmt, PyValue};
 
 /// Why a middleware has its role.
@@ -314,7 +314,7 @@ pub struct ResolvedRole {
 
 /// The role of the middleware named `class_path` in the settings file `listed_in`: from
 /// the table, or by reading the project's own class (its bases through imports, then its
-/// code), found from the source roots above the settings file.
+/// code), found from the source roots above the settings file (and their `src/`).
 pub fn resolve_role(
     index: &Index,
     table: &RoleTable,
@@ -341,7 +341,8 @@ fn resolve(
         return None;
     }
     let (module_path, name) = class_path.rsplit_once('.')?;
-    let file = resolve_in_roots(index, module_path, ancestors(parent(listed_in)))?;
+    let roots = source_roots(parent(listed_in));
+    let file = resolve_in_roots(index, module_path, roots.iter().map(String::as_str))?;
     let module = index.get(&file)?.python()?;
     let Some(class) = module.classes().find(|c| c.name == name) else {
         // Re-exported: `from .tenant import TenantRoutingMiddleware` in a package.
@@ -571,6 +572,23 @@ mod resolve_tests {
         assert_eq!(role("app.middleware.Language"), None);
         assert_eq!(role("app.middleware.SubDomain").as_deref(), Some("session"));
         assert_eq!(role("app.middleware.Admin").as_deref(), Some("session"));
+    }
+
+    #[test]
+    fn project_classes_resolve_from_a_src_layout() {
+        let (_d, idx) = index(&[(
+            "src/pdb/middleware.py",
+            "from django.contrib.sessions.middleware import SessionMiddleware\nfrom django.middleware.common import CommonMiddleware\n\n\nclass PDBSession(SessionMiddleware):\n    def process_response(self, request, response):\n        return response\n\n\nclass PDBCommon(CommonMiddleware):\n    def process_request(self, request):\n        if self.should_redirect_with_slash(request):\n            return redirect(request)\n",
+        )]);
+        let table = RoleTable::builtin();
+        let role = |c: &str| {
+            resolve_role(&idx, &table, c, "mainsite/settings/__init__.py").map(|r| r.role)
+        };
+        assert_eq!(
+            role("pdb.middleware.PDBSession").as_deref(),
+            Some("session")
+        );
+        assert_eq!(role("pdb.middleware.PDBCommon").as_deref(), Some("common"));
     }
 
     #[test]
