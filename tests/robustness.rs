@@ -294,3 +294,25 @@ fn deeply_nested_valid_input_is_no_crash() {
     // The rest of the tree is still checked.
     assert!(out.contains("GR501"), "{out}");
 }
+
+#[test]
+fn self_appending_settings_lists_stay_bounded() {
+    // `MIDDLEWARE += MIDDLEWARE` doubled the list each time: gigabytes, then an abort.
+    let dir = TempDir::new().unwrap();
+    let mut settings = String::from("MIDDLEWARE = ['a.A', 'b.B']\n");
+    for _ in 0..64 {
+        settings.push_str("MIDDLEWARE += MIDDLEWARE\n");
+    }
+    settings.push_str("MIDDLEWARE = MIDDLEWARE + MIDDLEWARE\n");
+    for _ in 0..20 {
+        settings.push_str("MIDDLEWARE.extend(MIDDLEWARE)\n");
+    }
+    let big: Vec<String> = (0..10_000).map(|i| format!("'m{i}.M'")).collect();
+    settings.push_str(&format!("INSTALLED_APPS = [{}]\n", big.join(", ")));
+    write(dir.path(), "config/settings.py", &settings);
+    write(dir.path(), "manage.py", "");
+    let started = Instant::now();
+    let (code, _, err) = run(guardrail().args(["check", "--quiet"]).arg(dir.path()));
+    assert!(code == 0 || code == 1, "{err}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+}

@@ -464,7 +464,10 @@ impl<'a> Evaluator<'a> {
                     conditional: !cond.is_empty(),
                     ..ListValue::default()
                 };
-                for item in items {
+                if items.len() > MAX_LIST_ENTRIES {
+                    list.partial = true;
+                }
+                for item in items.iter().take(MAX_LIST_ENTRIES) {
                     match self.eval(item, path, env, cond) {
                         Value::Str(s) => list.entries.push(Entry {
                             value: s,
@@ -551,8 +554,17 @@ fn with(cond: &[(u32, u32)], id: u32, branch: u32) -> Vec<(u32, u32)> {
     c
 }
 
+/// The most entries an evaluated list keeps. Real MIDDLEWARE and INSTALLED_APPS lists
+/// hold tens to a few hundred; `MIDDLEWARE += MIDDLEWARE` repeated doubles a list each
+/// time. Past the bound a list is partial, and the rules that need it whole stay silent.
+pub const MAX_LIST_ENTRIES: usize = 2_048;
+
 fn append(list: &mut ListValue, more: ListValue) {
-    list.entries.extend(more.entries);
+    let room = MAX_LIST_ENTRIES.saturating_sub(list.entries.len());
+    if more.entries.len() > room {
+        list.partial = true;
+    }
+    list.entries.extend(more.entries.into_iter().take(room));
     list.partial |= more.partial;
     list.conditional |= more.conditional;
 }
@@ -596,6 +608,10 @@ fn merge(before: &Env, branches: Vec<Env>) -> Env {
 }
 
 fn merge_list(into: &mut ListValue, other: &ListValue) {
+    if into.entries.len() + other.entries.len() > MAX_LIST_ENTRIES {
+        into.partial = true;
+        return;
+    }
     for (k, e) in other.entries.iter().enumerate() {
         if into.entries.iter().any(|x| x.same(e)) {
             continue;
