@@ -316,3 +316,26 @@ fn self_appending_settings_lists_stay_bounded() {
     assert!(code == 0 || code == 1, "{err}");
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+#[test]
+fn long_layer_chains_are_linear() {
+    // 32,000 chained `.wrap(...)` took minutes: every layer was compared with every
+    // earlier one.
+    let dir = TempDir::new().unwrap();
+    let mut code = String::from("use actix_web::App;\nfn app() -> App {\n    App::new()");
+    for i in 0..32_000 {
+        code.push_str(&format!("\n        .wrap(W{i})"));
+    }
+    code.push_str("\n        .wrap(W7)\n}\n");
+    write(dir.path(), "src/main.rs", &code);
+    let started = Instant::now();
+    let (code, out, err) = run(guardrail()
+        .args(["check", "--format", "json"])
+        .arg(dir.path()));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("GR401"),
+        "the one repeated layer is found: {out}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+}

@@ -1,10 +1,12 @@
 //! The Rust half of `middleware/duplicate` and `middleware/duplicate-role`: layers
 //! applied to the same routes (see `crate::syntax::rust`).
 
+use crate::core::source::Span;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::FileContext;
 use crate::lint::rule::RuleMeta;
 use crate::syntax::rust::{LayerUse, effective_groups};
+use std::collections::{HashMap, HashSet};
 
 /// Pairs (first, later) of layers that apply to the same routes: one constructor
 /// expression twice, or (with `by_role`) two different expressions of one role (by the
@@ -16,21 +18,30 @@ pub fn pairs(ctx: &FileContext<'_>, by_role: bool) -> Vec<(LayerUse, LayerUse, O
     };
     let table = &ctx.options().middleware;
     let mut out: Vec<(LayerUse, LayerUse, Option<String>)> = Vec::new();
+    let mut reported: HashSet<(Span, Span)> = HashSet::new();
     for group in effective_groups(facts) {
-        for (j, later) in group.iter().enumerate() {
-            let found = group.iter().take(j).find(|first| {
-                if by_role {
-                    first.expr != later.expr
-                        && table.rust_role(&first.name).is_some()
-                        && table.rust_role(&first.name) == table.rust_role(&later.name)
-                } else {
-                    first.expr == later.expr
-                }
-            });
+        // Maps, not a scan of the earlier layers for each layer: 10,000 `.layer(...)`
+        // calls stay linear.
+        let mut first_of_expr: HashMap<&str, &LayerUse> = HashMap::new();
+        // Per role, its layers with distinct expressions, in order (two are enough).
+        let mut of_role: HashMap<&str, Vec<&LayerUse>> = HashMap::new();
+        for later in &group {
+            let found = if by_role {
+                table.rust_role(&later.name).and_then(|role| {
+                    let seen = of_role.entry(role).or_default();
+                    let first = seen.iter().copied().find(|f| f.expr != later.expr);
+                    if seen.len() < 2 && !seen.iter().any(|f| f.expr == later.expr) {
+                        seen.push(later);
+                    }
+                    first
+                })
+            } else {
+                let first = first_of_expr.get(later.expr.as_str()).copied();
+                first_of_expr.entry(later.expr.as_str()).or_insert(later);
+                first
+            };
             if let Some(first) = found
-                && !out
-                    .iter()
-                    .any(|(a, b, _)| a.span == first.span && b.span == later.span)
+                && reported.insert((first.span, later.span))
             {
                 let role = table.rust_role(&later.name).map(str::to_string);
                 out.push((first.clone(), later.clone(), role));
