@@ -339,3 +339,60 @@ fn long_layer_chains_are_linear() {
     );
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+#[cfg(unix)]
+#[test]
+fn ignore_files_that_are_not_regular_files_are_refused_not_read() {
+    // A FIFO named .gitignore blocked the walk forever; a .ignore linked to /dev/zero was
+    // read until memory ran out; a 1 MB pattern line cost gigabytes.
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "docker-compose.yml", VERSIONED);
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join(".gitignore"))
+        .status();
+    assert!(made.is_ok_and(|s| s.success()));
+    fs::create_dir_all(dir.path().join("sub")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("sub/.ignore")).unwrap();
+    write(dir.path(), "sub/docker-compose.yml", VERSIONED);
+    write(
+        dir.path(),
+        "other/.gitignore",
+        &format!("{}\nignored.yml\n", "a".repeat(1_000_000)),
+    );
+    write(dir.path(), "other/ignored.yml", "x: [\n");
+    let (code, out, err) = run(guardrail()
+        .args(["check", "--format", "json", "--fail-on", "warning"])
+        .arg(dir.path()));
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(String, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().into(),
+                d["path"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    // Both Compose files are still checked, and each refused ignore file is reported.
+    assert!(
+        found.contains(&("GR501".into(), "docker-compose.yml".into())),
+        "{out}"
+    );
+    assert!(
+        found.contains(&("GR501".into(), "sub/docker-compose.yml".into())),
+        "{out}"
+    );
+    assert!(
+        found.contains(&("GR003".into(), ".gitignore".into())),
+        "{out}"
+    );
+    assert!(
+        found.contains(&("GR003".into(), "sub/.ignore".into())),
+        "{out}"
+    );
+    // The long line is dropped; the short pattern after it still applies.
+    assert!(!out.contains("ignored.yml"), "{out}");
+}

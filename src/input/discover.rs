@@ -1,13 +1,123 @@
 //! Discovery: a parallel `ignore` walk from the scan root that honours .gitignore,
-//! .ignore and the configuration's `exclude`, includes hidden directories (.github
-//! matters) but never descends into VCS metadata, and never follows symlinks (so it
-//! cannot leave the root or loop). Results are collected, then sorted: parallel order is
-//! not deterministic.
+//! .ignore, the repository's `info/exclude` and the configuration's `exclude`, includes
+//! hidden directories (.github matters) but never descends into VCS metadata, and never
+//! follows symlinks (so it cannot leave the root or loop). Results are collected, then
+//! sorted: parallel order is not deterministic.
+//!
+//! The ignore files themselves are read here, not by the `ignore` crate (its readers are
+//! turned off): the crate opens them with a plain `read`, so a FIFO named `.gitignore`
+//! blocked the walk forever and a symlink to `/dev/zero` was read until memory ran out.
+//! Here an ignore file is read only when it is a regular file of at most 1 MiB, lines
+//! longer than 4,096 bytes are dropped (a pattern that long costs gigabytes to compile),
+//! and what was refused is reported; the crate's `Gitignore` matcher does the matching.
 
 use crate::core::path::RelPath;
-use ignore::{WalkBuilder, WalkState, overrides::OverrideBuilder};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::{Match, WalkBuilder, WalkState, overrides::OverrideBuilder};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, RwLock, mpsc};
+
+/// The largest ignore file read, and the longest pattern line kept.
+const MAX_IGNORE_FILE: u64 = 1024 * 1024;
+const MAX_IGNORE_LINE: usize = 4096;
+/// Ignore files of a folder, in increasing precedence (`.ignore` wins, as in ripgrep).
+const IGNORE_FILES: &[&str] = &[".gitignore", ".ignore"];
+
+/// The ignore matchers of the folders seen so far, loaded once per folder.
+#[derive(Default)]
+struct Ignores {
+    by_dir: RwLock<HashMap<PathBuf, Option<Arc<Gitignore>>>>,
+    /// Ignore files not read: (path, why).
+    refused: Mutex<Vec<(PathBuf, String)>>,
+    /// The repository's `info/exclude`, lowest precedence.
+    exclude: Option<Gitignore>,
+}
+
+impl Ignores {
+    fn matcher(&self, dir: &Path) -> Option<Arc<Gitignore>> {
+        if let Ok(map) = self.by_dir.read()
+            && let Some(found) = map.get(dir)
+        {
+            return found.clone();
+        }
+        let loaded = self.load(dir);
+        if let Ok(mut map) = self.by_dir.write() {
+            map.insert(dir.to_path_buf(), loaded.clone());
+        }
+        loaded
+    }
+
+    fn load(&self, dir: &Path) -> Option<Arc<Gitignore>> {
+        let mut builder = GitignoreBuilder::new(dir);
+        let mut any = false;
+        for name in IGNORE_FILES {
+            let path = dir.join(name);
+            match read_ignore_file(&path) {
+                Ok(Some(text)) => {
+                    for line in text.lines().filter(|l| l.len() <= MAX_IGNORE_LINE) {
+                        if builder.add_line(Some(path.clone()), line).is_ok() {
+                            any = true;
+                        }
+                    }
+                }
+                Ok(None) => {}
+                Err(why) => {
+                    if let Ok(mut refused) = self.refused.lock() {
+                        refused.push((path, why));
+                    }
+                }
+            }
+        }
+        if !any {
+            return None;
+        }
+        builder.build().ok().map(Arc::new)
+    }
+
+    /// Whether `path` is ignored: the nearest folder's files decide first, up to `top`
+    /// (the scan root, or the repository's top when the root is inside one).
+    fn ignored(&self, path: &Path, is_dir: bool, top: &Path) -> bool {
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            if let Some(m) = self.matcher(d) {
+                match m.matched(path, is_dir) {
+                    Match::Ignore(_) => return true,
+                    Match::Whitelist(_) => return false,
+                    Match::None => {}
+                }
+            }
+            if d == top {
+                break;
+            }
+            dir = d.parent();
+        }
+        self.exclude
+            .as_ref()
+            .is_some_and(|m| m.matched(path, is_dir).is_ignore())
+    }
+}
+
+/// An ignore file's text: `None` when there is none; an error (why) when something is
+/// there that is not a regular file of at most [`MAX_IGNORE_FILE`] bytes.
+fn read_ignore_file(path: &Path) -> Result<Option<String>, String> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(_) => return Ok(None),
+    };
+    if !meta.file_type().is_file() {
+        return Err("is not a regular file (a symlink, FIFO or device): not read".into());
+    }
+    if meta.len() > MAX_IGNORE_FILE {
+        return Err(format!("is over {MAX_IGNORE_FILE} bytes: not read"));
+    }
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_IGNORE_FILE).read_to_end(&mut bytes))
+        .map_err(|e| format!("could not be read: {e}"))?;
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+}
 
 #[derive(Debug, Default)]
 pub struct Discovered {
@@ -29,21 +139,51 @@ const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
 
 /// Walks `root` (a directory). `excludes` are gitignore-syntax globs relative to it.
 pub fn discover(root: &Path, excludes: &[String], threads: usize) -> Discovered {
+    // Git never applies ignore files from outside the repository: a scan root that is a
+    // repository (or is in none) reads none above it; a root inside a repository reads
+    // its parents' up to the repository's top, as git does for a subfolder.
+    let abs_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let repo_top = repository_top(&abs_root);
+    let top = match &repo_top {
+        Some(t) => t.clone(),
+        None => abs_root.clone(),
+    };
+    let exclude = repo_top.as_ref().and_then(|t| {
+        let path = t.join(".git/info/exclude");
+        let text = read_ignore_file(&path).ok().flatten()?;
+        let mut b = GitignoreBuilder::new(t);
+        for line in text.lines().filter(|l| l.len() <= MAX_IGNORE_LINE) {
+            let _ = b.add_line(Some(path.clone()), line);
+        }
+        b.build().ok()
+    });
+    let ignores = Arc::new(Ignores {
+        exclude,
+        ..Ignores::default()
+    });
+    let filter = {
+        let ignores = Arc::clone(&ignores);
+        let (root, abs_root) = (root.to_path_buf(), abs_root.clone());
+        move |e: &ignore::DirEntry| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            if is_dir && VCS_DIRS.iter().any(|d| e.file_name() == *d) {
+                return false;
+            }
+            if e.depth() == 0 {
+                return true;
+            }
+            // Matched on absolute paths, so that folders above the root match too.
+            let rel = e.path().strip_prefix(&root).unwrap_or(e.path());
+            !ignores.ignored(&abs_root.join(rel), is_dir, &top)
+        }
+    };
     let mut builder = WalkBuilder::new(root);
     builder
-        // Git never applies ignore files from outside the repository: a scan root that
-        // is a repository (or is in none) reads none above it. A root inside a
-        // repository reads its parents', as git does for a subfolder.
-        .parents(inside_a_repository(root))
+        .standard_filters(false)
         .hidden(false)
         .follow_links(false)
-        .require_git(false)
-        .git_global(false)
         .threads(threads)
-        .filter_entry(|e| {
-            !(e.file_type().is_some_and(|t| t.is_dir())
-                && VCS_DIRS.iter().any(|d| e.file_name() == *d))
-        });
+        .filter_entry(filter);
     if !excludes.is_empty() {
         let mut ob = OverrideBuilder::new(root);
         for pattern in excludes {
@@ -95,21 +235,23 @@ pub fn discover(root: &Path, excludes: &[String], threads: usize) -> Discovered 
             Found::Error(rel, msg) => out.errors.push((rel, msg)),
         }
     }
+    if let Ok(refused) = ignores.refused.lock() {
+        for (path, why) in refused.iter() {
+            if let Ok(rel) = path.strip_prefix(&abs_root) {
+                out.errors.push((relative(Path::new(""), rel), why.clone()));
+            }
+        }
+    }
     out.files.sort_by(|a, b| a.0.cmp(&b.0));
     out.errors.sort();
     out
 }
 
-/// Whether `root` is a folder below a repository's top (an ancestor holds `.git`), not
-/// the top itself nor outside any repository.
-fn inside_a_repository(root: &Path) -> bool {
-    let Ok(root) = root.canonicalize() else {
-        return false;
-    };
-    if root.join(".git").exists() {
-        return false;
-    }
-    root.ancestors().skip(1).any(|a| a.join(".git").exists())
+/// The top of the git repository holding `root` (the nearest folder with `.git`).
+fn repository_top(root: &Path) -> Option<PathBuf> {
+    root.ancestors()
+        .find(|a| a.join(".git").exists())
+        .map(Path::to_path_buf)
 }
 
 fn relative(root: &Path, path: &Path) -> RelPath {
