@@ -543,10 +543,35 @@ impl Service<'_> {
                 ));
             }
         }
+        if let Some(image) = self.node.get("image").and_then(YamlNode::as_str) {
+            let tag = image
+                .rsplit_once(':')
+                .map_or("", |(_, t)| t)
+                .to_ascii_lowercase();
+            if tag
+                .split(['.', '-', '_'])
+                .any(|p| matches!(p, "nightly" | "dev" | "edge" | "snapshot" | "unstable"))
+            {
+                out.push(format!(
+                    "service `{name}` runs the pre-release image `{image}`"
+                ));
+            }
+        }
         for (key, value, ..) in self.environment() {
             let on = value
                 .as_deref()
                 .map(|v| v.trim_matches(['"', '\'']).to_ascii_lowercase());
+            let log_key = matches!(
+                key.as_str(),
+                "RUST_LOG" | "LOG_LEVEL" | "DJANGO_LOG_LEVEL" | "LOGLEVEL"
+            );
+            if log_key
+                && on
+                    .as_deref()
+                    .is_some_and(|v| v.split([',', '=']).any(|p| p == "debug" || p == "trace"))
+            {
+                out.push(format!("service `{name}` logs at debug level (`{key}`)"));
+            }
             if matches!(key.as_str(), "DEBUG" | "DJANGO_DEBUG" | "FLASK_DEBUG")
                 && matches!(on.as_deref(), Some("1" | "true" | "yes" | "on"))
             {
