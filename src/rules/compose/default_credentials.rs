@@ -23,7 +23,9 @@ declare_rule! {
     /// `local`, `test`, `ci`, `example`; a header comment declaring development, a local
     /// environment, evaluation or "not for production"; a service running a development
     /// server (`runserver`, `flask run`, `npm run dev`, `--reload`), bind-mounting the
-    /// source over the code (`.:/app`), setting `DEBUG=1`, or building `Dockerfile.dev`.
+    /// source over the code (`.:/app`), setting `DEBUG=1` or a debug log level
+    /// (`RUST_LOG=debug`), running a pre-release image (`:nightly`, `:dev`, `:edge`), or
+    /// building `Dockerfile.dev`.
     ///
     /// ## Why it breaks production
     /// A fallback runs whenever the variable is missing: a deploy that forgot it starts
