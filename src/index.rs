@@ -273,6 +273,8 @@ impl FileEntry {
 #[derive(Debug, Default)]
 pub struct Index {
     files: Vec<FileEntry>,
+    /// Kind -> positions in `files`.
+    by_kind: rustc_hash::FxHashMap<FileKind, Vec<usize>>,
     /// Only some files of the tree were given (a file path on the command line): rules
     /// must not conclude that a file is missing.
     partial: bool,
@@ -282,8 +284,13 @@ impl Index {
     pub fn new(mut files: Vec<FileEntry>) -> Self {
         files.sort_by(|a, b| a.path.cmp(&b.path));
         files.dedup_by(|a, b| a.path == b.path);
+        let mut by_kind: rustc_hash::FxHashMap<FileKind, Vec<usize>> = Default::default();
+        for (i, f) in files.iter().enumerate() {
+            by_kind.entry(f.kind).or_default().push(i);
+        }
         Self {
             files,
+            by_kind,
             partial: false,
         }
     }
@@ -311,8 +318,13 @@ impl Index {
         self.files.is_empty()
     }
 
+    /// The files of a kind, in path order: a list built once, not a scan of every file.
     pub fn of_kind(&self, kind: FileKind) -> impl Iterator<Item = &FileEntry> {
-        self.files.iter().filter(move |f| f.kind == kind)
+        self.by_kind
+            .get(&kind)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.files.get(*i))
     }
 
     pub fn get(&self, path: &str) -> Option<&FileEntry> {
@@ -321,16 +333,23 @@ impl Index {
 
     /// Whether some file lies below the folder `dir` (a binary search: files are sorted).
     pub fn has_files_under(&self, dir: &str) -> bool {
+        !self.files_under(dir).is_empty()
+    }
+
+    /// The files below the folder `dir`, at any depth: a range of the sorted files,
+    /// found by binary search ("" is the root: every file).
+    pub fn files_under(&self, dir: &str) -> &[FileEntry] {
+        let dir = dir.trim_end_matches('/');
         if dir.is_empty() {
-            return !self.files.is_empty();
+            return &self.files;
         }
-        let prefix = format!("{}/", dir.trim_end_matches('/'));
-        let at = self
+        let prefix = format!("{dir}/");
+        let start = self
             .files
             .partition_point(|f| f.path.as_str() < prefix.as_str());
-        self.files
-            .get(at)
-            .is_some_and(|f| f.path.as_str().starts_with(&prefix))
+        let rest = self.files.get(start..).unwrap_or_default();
+        let len = rest.partition_point(|f| f.path.as_str().starts_with(&prefix));
+        rest.get(..len).unwrap_or_default()
     }
 
     /// The position of a file in [`Index::files`].

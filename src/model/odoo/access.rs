@@ -122,15 +122,10 @@ pub fn unloaded_access_csvs(
     let own_prefix = format!("{}.", module.name);
     let loaded = granted(index, module);
     let touched: BTreeSet<&str> = module.models.iter().flat_map(OdooModel::touched).collect();
-    index
-        .files()
+    project
+        .access_files_of(module)
         .iter()
-        .filter(|f| f.path.file_name() == "ir.model.access.csv")
-        .filter(|f| {
-            project
-                .owner(f.path.as_str())
-                .is_some_and(|o| o.dir == module.dir)
-        })
+        .filter_map(|p| index.get(p.as_str()))
         .filter(|f| !module.loads(f.path.as_str()))
         .filter_map(|f| {
             let csv = f.access_csv()?;

@@ -158,10 +158,19 @@ impl OdooModule {
     }
 
     pub fn loads(&self, path: &str) -> bool {
+        // Compared without building each entry's path: `<dir>/<entry>`.
+        let Some(rel) = (if self.dir.is_empty() {
+            Some(path)
+        } else {
+            path.strip_prefix(self.dir.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+        }) else {
+            return false;
+        };
         self.entries
             .iter()
             .filter(|e| e.key != "assets")
-            .any(|e| self.path(&e.value) == path)
+            .any(|e| e.value.trim_start_matches("./") == rel)
     }
 }
 
@@ -175,6 +184,10 @@ pub struct OdooProject {
     /// skipped files.
     pub not_installable: Vec<RelPath>,
     by_name: HashMap<String, usize>,
+    /// Module folder -> module: a file's owner is a lookup per folder above it.
+    by_dir: HashMap<String, usize>,
+    /// Module -> the `ir.model.access.csv` files inside it, found in one pass.
+    access_files: HashMap<usize, Vec<RelPath>>,
 }
 
 impl OdooProject {
@@ -272,6 +285,18 @@ impl OdooProject {
         }
         for (i, m) in project.modules.iter().enumerate() {
             project.by_name.insert(m.name.clone(), i);
+            project.by_dir.insert(m.dir.clone(), i);
+        }
+        for f in index.files() {
+            if f.path.file_name() == "ir.model.access.csv"
+                && let Some(owner) = project.owner_index(f.path.as_str())
+            {
+                project
+                    .access_files
+                    .entry(owner)
+                    .or_default()
+                    .push(f.path.clone());
+            }
         }
         project.not_installable = project
             .modules
@@ -311,10 +336,21 @@ impl OdooProject {
 
     /// The module a file belongs to: the innermost module folder holding it.
     pub fn owner(&self, path: &str) -> Option<&OdooModule> {
-        self.modules
-            .iter()
-            .filter(|m| path.starts_with(&m.prefix()))
-            .max_by_key(|m| m.dir.len())
+        self.modules.get(self.owner_index(path)?)
+    }
+
+    fn owner_index(&self, path: &str) -> Option<usize> {
+        crate::model::python::ancestors(crate::core::path::parent(path))
+            .find_map(|d| self.by_dir.get(d).copied())
+    }
+
+    /// The `ir.model.access.csv` files inside a module's folder (its own, not those of
+    /// modules nested in it).
+    pub fn access_files_of(&self, module: &OdooModule) -> &[RelPath] {
+        self.by_dir
+            .get(&module.dir)
+            .and_then(|i| self.access_files.get(i))
+            .map_or(&[], Vec::as_slice)
     }
 
     pub fn module(&self, name: &str) -> Option<&OdooModule> {

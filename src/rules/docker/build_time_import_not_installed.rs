@@ -72,6 +72,14 @@ impl Rule for BuildTimeImportNotInstalled {
             return;
         };
         let overrides = &ctx.options().docker_import_names;
+        // Only a build that runs Django needs the declared dependencies read.
+        let runs_django = analysis.timelines.iter().flatten().any(|e| {
+            matches!(&e.kind, EventKind::Command { actions, .. }
+                if actions.iter().any(|a| matches!(a, Action::RunApp { what } if what.contains("manage.py") || what.contains("django"))))
+        });
+        if !runs_django {
+            return;
+        }
         let declared = declared_modules(ctx.index, context, overrides);
         if declared.is_empty() {
             return;
@@ -230,17 +238,8 @@ fn declared_modules(
     context: &Context,
     overrides: &[(String, String)],
 ) -> BTreeSet<String> {
-    let prefix = if context.dir.is_empty() {
-        String::new()
-    } else {
-        format!("{}/", context.dir)
-    };
     let mut dists = Vec::new();
-    for f in index
-        .files()
-        .iter()
-        .filter(|f| f.path.as_str().starts_with(&prefix))
-    {
+    for f in index.files_under(&context.dir) {
         match f.kind {
             crate::core::kind::FileKind::Requirements => {
                 if let Some(r) = f.requirements() {

@@ -43,7 +43,7 @@ impl Rule for SecurityFileNotLoaded {
                 continue;
             }
             let prefix = format!("{}security/", module.prefix());
-            for f in ctx.index.files() {
+            for f in ctx.index.files_under(&prefix) {
                 let p = f.path.as_str();
                 let Some(rel) = p.strip_prefix(&prefix) else {
                     continue;
