@@ -396,3 +396,189 @@ fn ignore_files_that_are_not_regular_files_are_refused_not_read() {
     // The long line is dropped; the short pattern after it still applies.
     assert!(!out.contains("ignored.yml"), "{out}");
 }
+
+/// Files that write a marker if anything executes them, in every role guardrail reads.
+fn booby_trapped(dir: &Path, marker: &Path) {
+    let py = format!(
+        "open({:?}, 'w').write('executed')\nimport os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n",
+        marker.display().to_string()
+    );
+    for rel in [
+        "manage.py",
+        "setup.py",
+        "conftest.py",
+        "config/settings.py",
+        "config/__init__.py",
+        "app/models.py",
+        "app/migrations/0001_initial.py",
+    ] {
+        write(dir, rel, &py);
+    }
+    write(dir, "app/migrations/__init__.py", "");
+    write(
+        dir,
+        "evil.pth",
+        &format!(
+            "import os; open({:?}, 'w').write('pth')\n",
+            marker.display().to_string()
+        ),
+    );
+    write(
+        dir,
+        "Dockerfile",
+        &format!("FROM python:3.12-slim\nRUN touch {}\n", marker.display()),
+    );
+    write(dir, "docker-compose.yml", VERSIONED);
+}
+
+/// Stand-ins for every interpreter and shell, first on PATH: each writes the marker.
+fn trap_path(bin: &Path, marker: &Path) -> String {
+    fs::create_dir_all(bin).unwrap();
+    for name in [
+        "python", "python3", "sh", "bash", "node", "docker", "pip", "make",
+    ] {
+        let p = bin.join(name);
+        fs::write(
+            &p,
+            format!("#!/bin/sh\necho {name} > {}\n", marker.display()),
+        )
+        .unwrap();
+        std::process::Command::new("chmod")
+            .arg("+x")
+            .arg(&p)
+            .status()
+            .unwrap();
+    }
+    let git = std::process::Command::new("sh")
+        .args(["-c", "command -v git"])
+        .output()
+        .unwrap();
+    let git_dir = Path::new(String::from_utf8_lossy(&git.stdout).trim())
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    // Only git is reachable besides the traps (git's own directory comes after them).
+    format!("{}:{}", bin.display(), git_dir.display())
+}
+
+#[test]
+fn checking_never_executes_the_repository() {
+    let tmp = TempDir::new().unwrap();
+    let repo = tmp.path().join("repo");
+    let marker = tmp.path().join("MARKER");
+    booby_trapped(&repo, &marker);
+    let path = trap_path(&tmp.path().join("bin"), &marker);
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(&repo)
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "base"]);
+    fs::remove_file(repo.join("app/migrations/0001_initial.py")).unwrap();
+    for args in [
+        vec!["check"],
+        vec!["check", "--base", "main"],
+        vec!["check", "--staged"],
+    ] {
+        let (code, _, err) = run(guardrail()
+            .env("PATH", &path)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args(&args)
+            .arg(&repo));
+        assert!(code == 0 || code == 1, "{args:?}: {err}");
+        assert!(
+            !marker.exists(),
+            "{args:?} executed something: {:?}",
+            fs::read_to_string(&marker)
+        );
+    }
+}
+
+#[test]
+fn wide_and_deep_trees_are_walked_and_checked() {
+    let dir = TempDir::new().unwrap();
+    // 60,000 files in one folder, and a finding beside them.
+    let wide = dir.path().join("wide");
+    fs::create_dir_all(&wide).unwrap();
+    for i in 0..60_000 {
+        fs::write(wide.join(format!("f{i}.txt")), "").unwrap();
+    }
+    // 200 levels of folders, a Compose file at the bottom.
+    let mut deep = dir.path().join("deep");
+    for i in 0..200 {
+        deep = deep.join(format!("d{i}"));
+    }
+    write(&deep, "docker-compose.yml", VERSIONED);
+    write(dir.path(), "docker-compose.yml", VERSIONED);
+    let (code, out, err) = run(guardrail()
+        .args(["check", "--format", "json", "--fail-on", "warning"])
+        .arg(dir.path()));
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"]["files_scanned"], 60_002);
+    assert_eq!(
+        v["summary"]["warnings"], 2,
+        "both Compose files, the deep one too"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn odd_names_and_contents_are_notes_not_failures() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TempDir::new().unwrap();
+    // A non-UTF-8 file name, NUL bytes, CRLF and a BOM.
+    let odd = std::ffi::OsStr::from_bytes(b"docker-compose.\xff.yml");
+    fs::write(dir.path().join(odd), VERSIONED).unwrap();
+    write(dir.path(), "a/docker-compose.yml", "version: '3'\0\n");
+    write(
+        dir.path(),
+        "b/docker-compose.yml",
+        "\u{feff}version: '3.9'\r\nservices:\r\n  web:\r\n    image: nginx\r\n",
+    );
+    let (code, out, err) = run(guardrail()
+        .args(["check", "--format", "json", "--fail-on", "warning"])
+        .arg(dir.path()));
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(String, String, u64)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().into(),
+                d["path"].as_str().unwrap().into(),
+                d["span"]["start_line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    // The CRLF + BOM file's finding is on line 1, column counted after the BOM.
+    assert!(
+        found.contains(&("GR501".into(), "b/docker-compose.yml".into(), 1)),
+        "{out}"
+    );
+    // The binary one is a skipped-file note.
+    assert!(
+        found
+            .iter()
+            .any(|(c, p, _)| c == "GR003" && p == "a/docker-compose.yml"),
+        "{out}"
+    );
+}
