@@ -147,6 +147,9 @@ pub struct CheckArgs {
     /// Record the current findings in this baseline file and exit 0.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Print where the time went (per phase and per rule) on stderr.
+    #[arg(long)]
+    pub timings: bool,
     /// Worker threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -293,7 +296,8 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
         } else {
             config::load(&root_for_config, args.config.as_deref())?
         };
-        let settings = Settings::resolve(loaded.as_ref(), &overrides)?;
+        let mut settings = Settings::resolve(loaded.as_ref(), &overrides)?;
+        settings.timings = args.timings;
         fail_on = settings.fail_on;
         let base = match args.base.as_deref() {
             Some("auto") => match auto_base(&root_for_config, &|k| std::env::var(k).ok()) {
@@ -386,7 +390,11 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
         width: 100,
         summary: !args.quiet,
     };
+    let render_started = Instant::now();
     let text = render::render(args.format, &outcome, &pretty);
+    if args.timings {
+        eprint!("{}", timings_table(&outcome, render_started.elapsed()));
+    }
     match &args.output {
         Some(file) => {
             std::fs::write(file, &text).map_err(|source| ToolError::Write {
@@ -425,6 +433,33 @@ fn print_stdout(text: &str) -> Result<(), ToolError> {
             source,
         }),
     }
+}
+
+/// `--timings`: phases per scan root, then the slowest rules.
+fn timings_table(outcome: &Outcome, render: std::time::Duration) -> String {
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    let mut out = String::from("guardrail timings (ms)\n");
+    for r in &outcome.reports {
+        let root = if r.prefix.is_empty() {
+            "."
+        } else {
+            r.prefix.as_str()
+        };
+        out.push_str(&format!("  {root}\n"));
+        for (phase, d) in &r.timings.phases {
+            out.push_str(&format!("    {:>10.1}  {phase}\n", ms(*d)));
+        }
+        for (code, d, calls) in r.timings.rules.iter().take(15) {
+            let name = rules::find(code).map_or("", |x| x.meta().slug);
+            out.push_str(&format!(
+                "    {:>10.1}  {code} {name} ({calls} calls)\n",
+                ms(*d)
+            ));
+        }
+    }
+    out.push_str(&format!("    {:>10.1}  render\n", ms(render)));
+    out.push_str(&format!("    {:>10.1}  total\n", ms(outcome.elapsed)));
+    out
 }
 
 /// What `--base auto` compares with.

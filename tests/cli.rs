@@ -768,3 +768,27 @@ fn not_installable_odoo_modules_are_counted_in_the_summary() {
         "{out}"
     );
 }
+
+#[test]
+fn timings_show_phases_and_rules_on_stderr() {
+    let (code, out, err) = stdout(guardrail().args([
+        "check",
+        "--timings",
+        "--format",
+        "json",
+        &fixture("compose/obsolete_version_key/invalid"),
+    ]));
+    assert_eq!(code, 0);
+    assert!(out.starts_with('{'), "the report is untouched: {out}");
+    for phase in [
+        "walk and classify",
+        "models",
+        "file rules",
+        "project rules",
+        "collect",
+        "render",
+        "GR501",
+    ] {
+        assert!(err.contains(phase), "{phase}: {err}");
+    }
+}

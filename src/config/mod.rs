@@ -298,6 +298,8 @@ pub struct Settings {
     pub options: Options,
     /// `baseline = "..."`, resolved against the configuration file's folder.
     pub baseline: Option<PathBuf>,
+    /// Measure every rule (`--timings`).
+    pub timings: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -562,6 +564,7 @@ impl Settings {
             dir.join(b.get_ref())
         });
         Ok(Settings {
+            timings: false,
             baseline,
             options: Options {
                 docker_base_images: docker

@@ -24,6 +24,7 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -76,6 +77,23 @@ pub struct Report {
     /// Said once in the summary: what was compared with, or that git-aware rules did
     /// not run.
     pub notes: Vec<String>,
+    /// Where the time went (`--timings`).
+    pub timings: Timings,
+}
+
+/// Time per phase and per rule, for `--timings`. Parsing is lazy: it is counted in the
+/// phase that first needs a file (models, or the rule that reads it).
+#[derive(Clone, Debug, Default)]
+pub struct Timings {
+    pub phases: Vec<(&'static str, Duration)>,
+    /// (rule code, total time, calls), rules measured only when `--timings` is given.
+    pub rules: Vec<(&'static str, Duration, usize)>,
+}
+
+impl Timings {
+    fn phase(&mut self, name: &'static str, started: Instant) {
+        self.phases.push((name, started.elapsed()));
+    }
 }
 
 impl Report {
@@ -165,19 +183,24 @@ pub fn check(
     settings: &Settings,
     changes: Option<&dyn ChangeSet>,
 ) -> Result<Report, ToolError> {
+    let mut timings = Timings::default();
+    let started = Instant::now();
     let Scan {
         root,
         is_dir,
         index,
         discovered,
     } = scan(target, settings)?;
+    timings.phase("walk and classify", started);
     let mut model_notes = Vec::new();
-    let mut diagnostics = run_rules_noting(&index, settings, changes, &mut model_notes);
+    let mut diagnostics =
+        run_rules_timed(&index, settings, changes, &mut model_notes, &mut timings);
     // Last: every parse and read the rules needed has happened.
+    let started = Instant::now();
     diagnostics.extend(parse_error::diagnostics(&index));
     diagnostics.extend(skipped_file::diagnostics(&index, &discovered));
-
     let collected = collect(diagnostics, &index, settings);
+    timings.phase("collect", started);
     let mut summary = Summary {
         files_scanned: index.len(),
         skipped: index.skipped_count() + discovered.symlinks + discovered.errors.len(),
@@ -205,6 +228,7 @@ pub fn check(
         sources: collected.sources,
         summary,
         notes,
+        timings,
     })
 }
 
@@ -236,8 +260,37 @@ fn run_rules_noting(
     changes: Option<&dyn ChangeSet>,
     notes: &mut Vec<String>,
 ) -> Vec<Diagnostic> {
+    run_rules_timed(index, settings, changes, notes, &mut Timings::default())
+}
+
+fn run_rules_timed(
+    index: &Index,
+    settings: &Settings,
+    changes: Option<&dyn ChangeSet>,
+    notes: &mut Vec<String>,
+    timings: &mut Timings,
+) -> Vec<Diagnostic> {
+    let started = Instant::now();
     let project = Project::build(index, &settings.options, &needs(settings));
     let project = &project;
+    timings.phase("models (with the parsing they need)", started);
+    // Per-rule time only when asked: an Instant per rule call is not free.
+    let per_rule: Option<std::sync::Mutex<BTreeMap<&'static str, (Duration, usize)>>> =
+        settings.timings.then(Default::default);
+    let timed = |code: &'static str, f: &mut dyn FnMut()| {
+        let Some(per_rule) = &per_rule else {
+            f();
+            return;
+        };
+        let t = Instant::now();
+        f();
+        if let Ok(mut m) = per_rule.lock() {
+            let e = m.entry(code).or_default();
+            e.0 += t.elapsed();
+            e.1 += 1;
+        }
+    };
+    let started = Instant::now();
     if needs(settings).contains(&Need::Odoo) {
         let skipped = project.odoo().not_installable.len();
         if skipped > 0 {
@@ -266,12 +319,14 @@ fn run_rules_noting(
             };
             for rule in &settings.rules {
                 if rule.meta().kinds.contains(&file.kind) {
-                    rule.check_file(&ctx, &mut found);
+                    timed(rule.meta().code, &mut || rule.check_file(&ctx, &mut found));
                 }
             }
             found
         })
         .collect();
+    timings.phase("file rules", started);
+    let started = Instant::now();
     let ctx = ProjectContext {
         index,
         project,
@@ -283,10 +338,20 @@ fn run_rules_noting(
         .par_iter()
         .flat_map_iter(|rule| {
             let mut found = Vec::new();
-            rule.check_project(ctx, &mut found);
+            timed(rule.meta().code, &mut || {
+                rule.check_project(ctx, &mut found)
+            });
             found
         })
         .collect();
+    timings.phase("project rules", started);
+    if let Some(per_rule) = per_rule.and_then(|m| m.into_inner().ok()) {
+        timings.rules = per_rule
+            .into_iter()
+            .map(|(code, (d, n))| (code, d, n))
+            .collect();
+        timings.rules.sort_by(|a, b| b.1.cmp(&a.1));
+    }
     out.extend(from_project);
     out
 }
