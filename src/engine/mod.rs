@@ -350,7 +350,7 @@ fn run_rules_timed(
             .into_iter()
             .map(|(code, (d, n))| (code, d, n))
             .collect();
-        timings.rules.sort_by(|a, b| b.1.cmp(&a.1));
+        timings.rules.sort_by_key(|r| std::cmp::Reverse(r.1));
     }
     out.extend(from_project);
     out
