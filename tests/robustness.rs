@@ -582,3 +582,17 @@ fn odd_names_and_contents_are_notes_not_failures() {
         "{out}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_device_given_as_a_path_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()));
+    for path in [fifo.as_path(), Path::new("/dev/zero")] {
+        let (code, _, err) = run(guardrail().arg("check").arg(path));
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("not a directory or a regular file"), "{err}");
+    }
+}

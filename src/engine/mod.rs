@@ -130,6 +130,13 @@ pub fn scan(target: &Path, settings: &Settings) -> Result<Scan, ToolError> {
         path: target.display().to_string(),
         reason: e.to_string(),
     })?;
+    if !meta.is_dir() && !meta.is_file() {
+        // A FIFO or a device given as a path would block or never end.
+        return Err(ToolError::Root {
+            path: target.display().to_string(),
+            reason: "not a directory or a regular file".into(),
+        });
+    }
     let (root, mut discovered) = if meta.is_dir() {
         std::fs::read_dir(target).map_err(|e| ToolError::Root {
             path: target.display().to_string(),
