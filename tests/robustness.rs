@@ -491,10 +491,21 @@ fn checking_never_executes_the_repository() {
     git(&["commit", "-q", "-m", "base"]);
     // A repository-configured fsmonitor hook: git would run it on `git diff`.
     let hook = tmp.path().join("fsmonitor-hook");
-    fs::write(&hook, format!("#!/bin/sh
+    fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh
 echo fsmonitor > {}
-", marker.display())).unwrap();
-    std::process::Command::new("chmod").arg("+x").arg(&hook).status().unwrap();
+",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&hook)
+        .status()
+        .unwrap();
     git(&["config", "core.fsmonitor", &hook.display().to_string()]);
     fs::remove_file(repo.join("app/migrations/0001_initial.py")).unwrap();
     for args in [
