@@ -20,6 +20,10 @@
 //! | `GUARDRAIL_FUZZ_STACK_MB` | 256 | stack of the thread(s) running a case (the CLI's worker stack) |
 //! | `GUARDRAIL_FUZZ_MEM_MB` | 6144 | address-space limit of each target's process |
 //!
+//! Known failures are `#[ignore = "fails: <why, where>"]` tests that keep their
+//! property: `cargo test --release --test fuzz -- --ignored` runs them; un-ignore one
+//! once its cause is fixed.
+//!
 //! Short run (CI): `cargo test --test fuzz`. Long run:
 //! `GUARDRAIL_FUZZ_CASES=100000 cargo test --release --test fuzz -- --nocapture`
 //! (`fuzz-stats:` lines give cases, time and the slowest case per target). A failing
@@ -296,10 +300,13 @@ fn one_case<T: Debug + Send + Sync + 'static>(
     ));
     *LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = None;
     BREAKDOWN.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    *SETUP.lock().unwrap_or_else(|e| e.into_inner()) = (Duration::ZERO, Duration::ZERO);
     IN_CASE.store(true, Ordering::SeqCst);
     let (wall0, cpu0) = (Instant::now(), cpu_time());
     let outcome = catch_unwind(AssertUnwindSafe(|| check(&value)));
-    let (wall, cpu) = (wall0.elapsed(), cpu_time().saturating_sub(cpu0));
+    let (setup_wall, setup_cpu) = *SETUP.lock().unwrap_or_else(|e| e.into_inner());
+    let wall = wall0.elapsed().saturating_sub(setup_wall);
+    let cpu = cpu_time().saturating_sub(cpu0).saturating_sub(setup_cpu);
     IN_CASE.store(false, Ordering::SeqCst);
     *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = None;
     {
@@ -348,6 +355,7 @@ fn property<S>(
     let started = Instant::now();
     let slowest = Mutex::new((Duration::ZERO, Duration::ZERO));
     let n_fixed = fixed.len();
+    let ran = std::sync::atomic::AtomicUsize::new(0);
     for value in fixed {
         let shown = truncate(&format!("{value:?}"), 2_000);
         if let Err(e) = one_case(value, &check, trace, &slowest) {
@@ -356,12 +364,13 @@ fn property<S>(
     }
     let mut runner = TestRunner::new(config(cases));
     let result = runner.run(&strategy, |value| {
+        ran.fetch_add(1, Ordering::SeqCst);
         one_case(value, &check, trace, &slowest).map_err(TestCaseError::fail)
     });
     let (slow_wall, slow_cpu) = *slowest.lock().unwrap_or_else(|e| e.into_inner());
     println!(
-        "fuzz-stats: {name}: {} cases ({n_fixed} fixed + {cases} generated) in {:.2?}; slowest case {slow_wall:.2?} wall / {slow_cpu:.2?} CPU; seed {}",
-        n_fixed + cases as usize,
+        "fuzz-stats: {name}: {} cases run ({n_fixed} fixed + generated, shrinking included; {cases} asked) in {:.2?}; slowest case {slow_wall:.2?} wall / {slow_cpu:.2?} CPU; seed {}",
+        n_fixed + ran.load(Ordering::SeqCst),
         started.elapsed(),
         seed()
     );
@@ -1635,7 +1644,7 @@ fn ignore_pattern() -> BoxedStrategy<String> {
     prop_oneof![
         3 => tok(&[
             "*.py", "**/migrations", "migrations/", "!migrations/__init__.py", "/build", "app/**/x",
-            "[a-z]*", "[!x].py", "\\#notcomment", "\\!bang", "{a,b}", "trailing   ", "trailing\\ ",
+            "[a-z]*", "[!x].py", "\\#notcomment", "\\!bang", "{a,b}", "trailing   ", "* ", "*.py  ", "app/\t", "trailing\\ ",
             "***", "[", "]", "\\", "**", "/", "!", "#comment", "a/**/b/**/c", "*.p[yo]", "?", "[[:alpha:]]",
             "[z-a]", "**/**/**", "!/", "node_modules", ".git", "*", "!*.py", "é/💥",
         ]),
@@ -1871,6 +1880,19 @@ type Tree = Vec<(String, String)>;
 /// Where the last whole-project case spent its time (engine, each format).
 static BREAKDOWN: Mutex<String> = Mutex::new(String::new());
 
+/// Time a case spent writing and deleting its tree (wall, CPU): the test's work, not
+/// guardrail's, so not counted against the budget.
+static SETUP: Mutex<(Duration, Duration)> = Mutex::new((Duration::ZERO, Duration::ZERO));
+
+fn setup_time<T>(f: impl FnOnce() -> T) -> T {
+    let (t0, c0) = (Instant::now(), cpu_time());
+    let out = f();
+    let mut s = SETUP.lock().unwrap_or_else(|e| e.into_inner());
+    s.0 += t0.elapsed();
+    s.1 += cpu_time().saturating_sub(c0);
+    out
+}
+
 fn pool() -> &'static rayon::ThreadPool {
     static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
     POOL.get_or_init(|| {
@@ -1893,22 +1915,38 @@ fn all_rules() -> Settings {
 /// Writes the tree, checks it with every rule, renders every format. Output is bounded
 /// by the input: diagnostics by its lines and files, rendered bytes by its size.
 fn check_tree(tree: &Tree) -> Result<(), String> {
+    let (dir, bytes, lines) = setup_time(|| write_tree(tree))?;
+    let result = check_dir(dir.path(), tree.len(), bytes, lines);
+    setup_time(|| drop(dir));
+    result
+}
+
+/// Writes the tree in a new temporary folder; returns it with the bytes and lines
+/// written.
+fn write_tree(tree: &Tree) -> Result<(tempfile::TempDir, usize, usize), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut bytes = 0usize;
     let mut lines = 0usize;
     for (rel, text) in tree {
         let path = dir.path().join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{rel}: {e}"))?;
+        // A generated name may collide with a generated folder: that file is left out.
+        let written = path
+            .parent()
+            .is_none_or(|p| std::fs::create_dir_all(p).is_ok())
+            && std::fs::write(&path, text).is_ok();
+        if written {
+            bytes += text.len();
+            lines += lines_of(text);
         }
-        std::fs::write(&path, text).map_err(|e| format!("{rel}: {e}"))?;
-        bytes += text.len();
-        lines += lines_of(text);
     }
+    Ok((dir, bytes, lines))
+}
+
+fn check_dir(root: &Path, files: usize, bytes: usize, lines: usize) -> Result<(), String> {
     let settings = all_rules();
     let (t0, c0) = (Instant::now(), cpu_time());
     let report = pool()
-        .install(|| engine::check(dir.path(), &settings, None))
+        .install(|| engine::check(root, &settings, None))
         .map_err(|e| format!("engine::check failed: {e}"))?;
     let mut breakdown = format!(
         "engine {:.2?} wall / {:.2?} CPU",
@@ -1916,11 +1954,11 @@ fn check_tree(tree: &Tree) -> Result<(), String> {
         cpu_time().saturating_sub(c0)
     );
     let n = report.diagnostics.len();
-    let limit = 4 * lines + bytes / 16 + 8 * tree.len() + 16;
+    let limit = 4 * lines + bytes / 16 + 8 * files + 16;
     ensure(n <= limit, || {
         format!(
             "{n} diagnostics for {lines} lines, {bytes} bytes in {} files (limit {limit})",
-            tree.len()
+            files
         )
     })?;
     for d in &report.diagnostics {
@@ -2557,10 +2595,49 @@ fn raw_tree() -> BoxedStrategy<Tree> {
                 "data.csv",
             ]),
             raw(),
+            prop::option::of(vec(
+                prop_oneof![
+                    "[a-z._-]{1,8}",
+                    tok(&[
+                        "é",
+                        "a b",
+                        "[x]",
+                        "*",
+                        "{a,b}",
+                        "#",
+                        "!",
+                        "migrations",
+                        "settings",
+                        "tests",
+                        ".github",
+                        "node_modules",
+                        ".venv",
+                        "a\\b",
+                        "\u{FEFF}"
+                    ]),
+                ],
+                1..4,
+            )),
         ),
         1..8,
     )
-    .prop_map(|mut t| {
+    .prop_map(|files| {
+        // Random folders above each file (never `..`: the tree stays in its folder).
+        let mut t: Tree = files
+            .into_iter()
+            .map(|(name, text, dirs)| match dirs {
+                Some(d) => {
+                    let d: Vec<String> = d.into_iter().filter(|c| c != "." && c != "..").collect();
+                    (
+                        format!("{}/{name}", d.join("/"))
+                            .trim_start_matches('/')
+                            .to_string(),
+                        text,
+                    )
+                }
+                None => (name, text),
+            })
+            .collect();
         t.sort_by(|a, b| a.0.cmp(&b.0));
         t.dedup_by(|a, b| a.0 == b.0);
         t
@@ -2578,22 +2655,57 @@ fuzz_test! {
     }
 }
 
+/// Commands of a script; `exact` also requires every span to be a range of the script
+/// whose text unquotes to the word (what a finding's position is made of).
+fn shell_case(script: &str, exact: bool) -> Result<(), String> {
+    let cmds = shell::commands(script);
+    let within = |span: Span, what: &str| {
+        ensure(span.start <= span.end && span.end <= script.len(), || {
+            format!(
+                "{what}: span {}..{} past the end ({})",
+                span.start,
+                span.end,
+                script.len()
+            )
+        })
+    };
+    for c in &cmds {
+        within(c.span, "command")?;
+        within(c.name.span, "command name")?;
+        for a in &c.args {
+            within(a.span, "argument")?;
+        }
+        if exact {
+            span_ok(script, c.span, "command")?;
+            for w in std::iter::once(&c.name).chain(&c.args) {
+                span_ok(script, w.span, "word")?;
+                let written = &script[w.span.start..w.span.end];
+                ensure(shell::unquote(written) == w.text, || {
+                    format!("word `{}` has the span of `{written}`", w.text)
+                })?;
+            }
+        }
+        let _ = c.program();
+    }
+    let _ = shell::unquote(script);
+    ensure(cmds.len() <= script.len() * 2 + 2, || {
+        format!("{} commands for {} bytes", cmds.len(), script.len())
+    })
+}
+
 fuzz_test! {
     fn fuzz_shell() {
         property("fuzz_shell", vec![], cases(), mix(shell_script()), false, |script| {
-            let cmds = shell::commands(script);
-            for c in &cmds {
-                span_ok(script, c.span, "command")?;
-                span_ok(script, c.name.span, "command name")?;
-                for a in &c.args {
-                    span_ok(script, a.span, "argument")?;
-                }
-                let _ = c.program();
-            }
-            let _ = shell::unquote(script);
-            ensure(cmds.len() <= script.len() * 2 + 2, || {
-                format!("{} commands for {} bytes", cmds.len(), script.len())
-            })
+            shell_case(script, false)
+        });
+    }
+}
+
+fuzz_test! {
+    #[ignore = "fails: in `bash -lc \"pip \\\"a b\\\"\"` the word `a b` gets the span of `\\\"a b` (with `é` a span inside a character): the unquoted script is parsed and its offsets are added to the quote's position, src/syntax/shell.rs:105-122"]
+    fn fuzz_shell_word_spans() {
+        property("fuzz_shell_word_spans", vec![], cases(), mix(shell_script()), false, |script| {
+            shell_case(script, true)
         });
     }
 }
@@ -2751,32 +2863,119 @@ fuzz_test! {
     }
 }
 
-fuzz_test! {
-    fn fuzz_ignore_files() {
-        let strategy = (
-            prop_oneof![
-                3 => (vec(ignore_pattern(), 0..12), any::<bool>()).prop_map(|(v, crlf)| finish(v, crlf, false, true)),
-                1 => raw(),
-            ],
-            vec((rel_path(), any::<bool>()), 1..8),
-        );
-        property("fuzz_ignore_files", vec![], cases(), strategy, false, |(text, paths)| {
-            for docker in [false, true] {
-                let name = if docker { ".dockerignore" } else { ".gitignore" };
-                let src = SourceFile::new(RelPath::new(name), text.clone());
-                let file = if docker { IgnoreFile::dockerignore(&src) } else { IgnoreFile::gitignore(&src) };
-                for (p, is_dir) in paths {
-                    if let Some(hit) = file.ignored(p, *is_dir) {
-                        ensure(hit.line >= 1 && hit.line <= lines_of(text), || {
-                            format!("hit on line {} of a {}-line file", hit.line, lines_of(text))
-                        })?;
-                        if let Some(span) = IgnoreFile::line_span(&src, hit.line) {
-                            span_ok(text, span, "pattern line")?;
-                        }
-                    }
+fn ignore_strategy() -> impl Strategy<Value = (String, Vec<(String, bool)>)> {
+    (
+        prop_oneof![
+            3 => (vec(ignore_pattern(), 0..12), any::<bool>()).prop_map(|(v, crlf)| finish(v, crlf, false, true)),
+            1 => raw(),
+        ],
+        vec((rel_path(), any::<bool>()), 1..8),
+    )
+}
+
+/// Matches every path against the file read both ways; with `lines`, a hit must name a
+/// line of the file (1-based), as the rules that report it at that line assume.
+fn ignore_case(text: &str, paths: &[(String, bool)], lines: bool) -> Result<(), String> {
+    for docker in [false, true] {
+        let name = if docker {
+            ".dockerignore"
+        } else {
+            ".gitignore"
+        };
+        let src = SourceFile::new(RelPath::new(name), text.to_string());
+        let file = if docker {
+            IgnoreFile::dockerignore(&src)
+        } else {
+            IgnoreFile::gitignore(&src)
+        };
+        for (p, is_dir) in paths {
+            if let Some(hit) = file.ignored(p, *is_dir) {
+                if lines {
+                    ensure(hit.line >= 1 && hit.line <= lines_of(text), || {
+                        format!(
+                            "{name}: `{p}` ignored by pattern `{}` reported at line {} of a {}-line file",
+                            hit.pattern,
+                            hit.line,
+                            lines_of(text)
+                        )
+                    })?;
+                }
+                if let Some(span) = IgnoreFile::line_span(&src, hit.line) {
+                    span_ok(text, span, "pattern line")?;
                 }
             }
-            Ok(())
+        }
+    }
+    Ok(())
+}
+
+fuzz_test! {
+    fn fuzz_ignore_files() {
+        property("fuzz_ignore_files", vec![], cases(), ignore_strategy(), false, |(text, paths)| {
+            ignore_case(text, paths, false)
+        });
+    }
+}
+
+fuzz_test! {
+    #[ignore = "fails: a .gitignore pattern with trailing whitespace (`* `, `migrations/ `) matches, but its hit reports line 0: the matcher's glob.original() is the trimmed pattern and the stored line is not, src/syntax/ignorefile.rs:69-73 vs :98-104 (GR107 then drops the finding, src/rules/migrations/ignored_by_vcs.rs:119)"]
+    fn fuzz_ignore_files_hit_lines() {
+        property("fuzz_ignore_files_hit_lines", vec![], cases(), ignore_strategy(), false, |(text, paths)| {
+            ignore_case(text, paths, true)
+        });
+    }
+}
+
+fn migration_ignore_pattern() -> BoxedStrategy<String> {
+    (
+        tok(&[
+            "migrations",
+            "migrations/",
+            "/app/migrations",
+            "app/migrations/",
+            "**/migrations",
+            "**/migrations/**",
+            "migrations/*.py",
+            "app/migrations/0001_initial.py",
+            "*.py",
+            "0001_*.py",
+            "[m]igrations/",
+            "migration?/",
+            "**/0*.py",
+            "app/**",
+            "app/",
+        ]),
+        tok(&["", "", "", " ", "  ", "\t", "\r", " # not a comment", "\\ "]),
+    )
+        .prop_map(|(p, tail)| format!("{p}{tail}"))
+        .boxed()
+}
+
+fuzz_test! {
+    #[ignore = "fails: `migrations/ ` (trailing space) hides every migration from the scan and from git, but GR107 says nothing: the hit's line is 0 (src/syntax/ignorefile.rs:98-104) and the finding is dropped at src/rules/migrations/ignored_by_vcs.rs:119-121"]
+    fn fuzz_ignored_migrations_are_reported() {
+        // Oracle: when the .gitignore hides the app's first migration from the scan, a
+        // GR107 finding says so. Lost findings are what this class of bug costs.
+        let strategy = (
+            vec(prop_oneof![3 => migration_ignore_pattern(), 1 => ignore_pattern()], 1..5),
+            any::<bool>(),
+        );
+        property("fuzz_ignored_migrations_are_reported", vec![], cases(), strategy, false, |(patterns, crlf)| {
+            let mut tree = django_base();
+            tree.push(("app/models.py".into(), "from django.db import models\nclass M(models.Model):\n    pass\n".into()));
+            tree.push((".gitignore".into(), finish(patterns.clone(), *crlf, false, true)));
+            let (dir, _, _) = setup_time(|| write_tree(&tree))?;
+            let settings = all_rules();
+            let scan = engine::scan(dir.path(), &settings).map_err(|e| e.to_string())?;
+            let hidden = scan.index.get("app/migrations/0001_initial.py").is_none();
+            let report = pool()
+                .install(|| engine::check(dir.path(), &settings, None))
+                .map_err(|e| e.to_string())?;
+            let reported = report.diagnostics.iter().any(|d| d.rule.code == "GR107");
+            setup_time(|| drop(dir));
+            ensure(!hidden || reported, || {
+                "the .gitignore hides app/migrations/0001_initial.py from the scan, and no GR107 finding says so".to_string()
+            })
         });
     }
 }
@@ -2942,9 +3141,12 @@ fn shape_property<K>(
                         kind,
                         n: shape.n / div,
                     };
+                    *SETUP.lock().unwrap_or_else(|e| e.into_inner()) =
+                        (Duration::ZERO, Duration::ZERO);
                     let c0 = cpu_time();
                     let _ = catch_unwind(AssertUnwindSafe(|| check(&s)));
-                    cpu.push((s.n, cpu_time().saturating_sub(c0)));
+                    let setup = SETUP.lock().unwrap_or_else(|e| e.into_inner()).1;
+                    cpu.push((s.n, cpu_time().saturating_sub(c0).saturating_sub(setup)));
                 }
                 let (q, h) = (cpu[0].1.as_secs_f64(), cpu[1].1.as_secs_f64());
                 msg.push_str(&format!(
@@ -3000,26 +3202,6 @@ enum PyDeep {
 }
 
 const PY_DEEP: &[(PyDeep, usize)] = &[
-    (PyDeep::List, 5_000),
-    (PyDeep::Tuple, 5_000),
-    (PyDeep::Dict, 5_000),
-    (PyDeep::Set, 5_000),
-    (PyDeep::Call, 5_000),
-    (PyDeep::Subscript, 5_000),
-    (PyDeep::Attribute, 5_000),
-    (PyDeep::MethodChain, 5_000),
-    (PyDeep::Plus, 10_000),
-    (PyDeep::PlusNames, 10_000),
-    (PyDeep::Not, 5_000),
-    (PyDeep::Negative, 5_000),
-    (PyDeep::Lambda, 5_000),
-    (PyDeep::IfExpr, 5_000),
-    (PyDeep::Compare, 5_000),
-    (PyDeep::Starred, 5_000),
-];
-
-/// `PY_DEEP` without the kinds known to fail in the settings model.
-const PY_DEEP_SETTINGS: &[(PyDeep, usize)] = &[
     (PyDeep::List, 5_000),
     (PyDeep::Tuple, 5_000),
     (PyDeep::Dict, 5_000),
@@ -3110,12 +3292,12 @@ fn deep_settings_case(s: &Shape<PyDeep>) -> Result<(), String> {
 
 fuzz_test! {
     fn fuzz_deep_settings() {
-        shape_property("fuzz_deep_settings", PY_DEEP_SETTINGS, deep_settings_case);
+        shape_property("fuzz_deep_settings", PY_DEEP, deep_settings_case);
     }
 }
 
 fuzz_test! {
-    #[ignore = "fails: 10k-term `[m] + MIDDLEWARE + ...` (10k equal entries) takes 2.1 s in release, x3.5 per doubling: O(n^2) duplicate and order checks, src/rules/middleware/duplicate.rs:57 and src/model/django/middleware.rs:162"]
+    #[ignore = "fails (at the budget): 10k-term `[m] + MIDDLEWARE + ...` (10k equal entries) takes 1.9-2.1 s in release, x3.5 per doubling: O(n^2) duplicate and order scans, src/rules/middleware/duplicate.rs:57, src/model/django/middleware.rs:162"]
     fn fuzz_deep_settings_plus_names() {
         shape_property("fuzz_deep_settings_plus_names", &[(PyDeep::PlusNames, 10_000)], deep_settings_case);
     }
@@ -3242,7 +3424,7 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: 30k distinct `MIDDLEWARE.append(...)` take 2.3 s in release with no finding, x3.4 per doubling: duplicate check scans every earlier entry, src/rules/middleware/duplicate.rs:57"]
+    #[ignore = "fails: 30k distinct `MIDDLEWARE.append(...)` take 2.7 s in the engine with no finding (x2.6 per doubling; 10k equal entries from a `+` chain 1.9 s, x3.5): the duplicate check scans every earlier entry, src/rules/middleware/duplicate.rs:57"]
     fn fuzz_deep_statements_appends() {
         shape_property("fuzz_deep_statements_appends", &[(StmtDeep::Statements, 30_000)], deep_statements_case);
     }
@@ -3330,7 +3512,7 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: `.layer(Router::new().layer(...))` nested 5,000 deep runs > 60 s in release (625: 0.45 s, 1,250: 2.8 s, 2,500: 16 s): Spanned::span re-prints each nested argument, src/syntax/rust.rs:139, and LineIndex::offset_of counts columns from the line start, src/core/source.rs:113"]
+    #[ignore = "fails: `.layer(Router::new().layer(...))` nested 5,000 deep: rust::parse alone takes 35 s in release (1,250: 1.7 s, 2,500: 13 s, ~n^3): Spanned::span re-prints each nested argument, src/syntax/rust.rs:139, and LineIndex::offset_of counts columns from the line start, src/core/source.rs:113"]
     fn fuzz_deep_rust_nested_layers() {
         shape_property("fuzz_deep_rust_nested_layers", &[(RustDeep::LayerArgs, 5_000)], deep_rust_case);
     }
@@ -3404,7 +3586,7 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: one RUN of 10,000 piped `python manage.py migrate` takes 3.8 s in release (x2.4 per doubling): GR302 rescans the timeline before each command, src/rules/docker/build_time_import_not_installed.rs:94-98"]
+    #[ignore = "fails: one RUN of 10,000 piped `python manage.py migrate` (10,001 GR304 findings) takes 3.9 s in release, x2.3 per doubling: engine 2.3 s, GR302 rescans the timeline before every command, src/rules/docker/build_time_import_not_installed.rs:94-98; pretty 0.65 s"]
     fn fuzz_deep_shell_pipeline() {
         shape_property("fuzz_deep_shell_pipeline", &[(ShellDeep::Pipeline, 10_000)], deep_shell_case);
     }
@@ -3600,7 +3782,6 @@ enum MwLong {
 }
 
 const MW_LONG: &[(MwLong, usize)] = &[
-    (MwLong::DistinctEntries, 10_000),
     (MwLong::InsertsAtFront, 10_000),
     (MwLong::StarDoubling, 64),
     (MwLong::ImportChain, 1_000),
@@ -3676,11 +3857,16 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: 10k MIDDLEWARE entries with repeats take 16-24 s in release, x3-4.4 per doubling: pretty output reads each snippet from the file start (miette read_span), src/render/pretty.rs:232; duplicate/order checks O(n^2), src/rules/middleware/duplicate.rs:57, src/model/django/middleware.rs:162"]
+    #[ignore = "fails: 10k MIDDLEWARE entries: distinct ones take 1.8-2.1 s (no finding), with repeats (~10k GR401/GR402 findings) 20-26 s in release, x3.3-4.6 per doubling, 18-24 s of it in pretty output: miette read_span scans from the file start for every snippet, src/render/pretty.rs:232; the engine part is the O(n^2) duplicate/order scans, src/rules/middleware/duplicate.rs:57, src/model/django/middleware.rs:162"]
     fn fuzz_long_middleware_duplicates() {
         shape_property(
             "fuzz_long_middleware_duplicates",
-            &[(MwLong::SameEntry, 10_000), (MwLong::KnownClasses, 10_000), (MwLong::Appends, 10_000)],
+            &[
+                (MwLong::DistinctEntries, 10_000),
+                (MwLong::SameEntry, 10_000),
+                (MwLong::KnownClasses, 10_000),
+                (MwLong::Appends, 10_000),
+            ],
             long_middleware_case,
         );
     }
@@ -3800,7 +3986,7 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: a RUN continued over 100,000 lines takes 33 s in release (x2.6 per doubling): Instruction::words maps each word through PieceTable::to_source, a linear scan of every continuation piece, src/syntax/dockerfile.rs:35-43 (called at :161)"]
+    #[ignore = "fails: Instruction::words on a RUN continued over 100,000 lines takes 31 s in release (x3.4 per doubling; the engine itself 0.8 s): each word is mapped through PieceTable::to_source, a linear scan of every continuation piece, src/syntax/dockerfile.rs:35-43 (called at :161)"]
     fn fuzz_long_dockerfile_continuations() {
         shape_property("fuzz_long_dockerfile_continuations", &[(DockerLong::Continuations, 100_000)], long_dockerfile_case);
     }
@@ -3856,7 +4042,7 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: 32,000 `.wrap(..)` take 11 s, 10,000 repeated `.layer(..)` 15 s in release (x2.5-3.1 per doubling): layer pairs are found by scanning every earlier layer and every recorded pair, src/rules/middleware/rust_layers.rs:18-31; pretty snippets read from the file start, src/render/pretty.rs:232"]
+    #[ignore = "fails: 32,000 `.wrap(..)` take 12.4 s in the engine (x3.3 per doubling): rust_layers::pairs scans every earlier layer and every recorded pair, src/rules/middleware/rust_layers.rs:18-31; 10,000 repeated `.layer(..)` (~10k findings) take 16.5 s, 14.5 s of it in pretty output, src/render/pretty.rs:232"]
     fn fuzz_long_rust_chain_pairs() {
         shape_property("fuzz_long_rust_chain_pairs", &[(RustLong::Wraps, 32_000), (RustLong::SameLayer, 10_000)], long_rust_case);
     }
@@ -4150,7 +4336,7 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: a 1.8 MB .gitignore/.dockerignore of 60,000 patterns takes 5.8 s in release, super-linear: every pattern compiled to a regex (ignore/globset) with no bound on ignore-file size, src/input/discover.rs (walker) and src/syntax/ignorefile.rs:45-80"]
+    #[ignore = "fails: a 1.8 MB .gitignore and .dockerignore of 60,000 patterns take 5.9 s in the engine (x5.2 per doubling): no size or pattern bound on ignore files, each compiled to globset regexes twice (walker src/input/discover.rs:32, GR107 src/rules/migrations/ignored_by_vcs.rs:68-72, Docker context src/model/docker/build.rs:233)"]
     fn fuzz_long_project_gitignore() {
         shape_property("fuzz_long_project_gitignore", &[(ProjectLong::GitignorePatterns, 30_000)], long_project_case);
     }
