@@ -34,12 +34,17 @@ pub enum Command {
     /// Check one or more paths (directories or files).
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
-    /// List every rule: code, slug, severity, summary.
+    /// List every rule (built-in and the configured packs'): code, slug, severity,
+    /// summary. `rules test` and `rules new` work on rule packs.
+    #[command(args_conflicts_with_subcommands = true)]
     Rules {
+        #[command(subcommand)]
+        action: Option<RulesAction>,
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
     },
-    /// Print the documentation of a rule, by code or slug.
+    /// Print the documentation of a rule, by code or slug (packs of the configuration
+    /// in the current folder included).
     Explain {
         /// A code (GR501) or slug (compose/obsolete-version-key).
         rule: String,
@@ -68,6 +73,32 @@ pub enum Command {
         /// The directory to write it in.
         #[arg(default_value = ".")]
         path: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesAction {
+    /// Run every example of rule packs. Exit 0 when all pass, 1 when one fails (each
+    /// failure is shown at its example in the TOML), 2 when a pack does not load.
+    Test {
+        /// Pack files (`rules/*.toml`).
+        #[arg(required = true)]
+        packs: Vec<PathBuf>,
+    },
+    /// Write a pack rule to fill in, with passing examples: creates the pack file, or
+    /// appends to it.
+    New {
+        /// The pack file.
+        pack: PathBuf,
+        /// The rule's code: your prefix and digits (`ACME001`).
+        #[arg(long)]
+        code: String,
+        /// `family/rule-name`.
+        #[arg(long)]
+        slug: String,
+        /// What the rule looks for.
+        #[arg(long, value_enum, default_value_t = rules::pack::new::Template::Pattern)]
+        matcher: rules::pack::new::Template,
     },
 }
 
@@ -176,11 +207,31 @@ pub fn run() -> ExitCode {
 fn dispatch(cli: Cli) -> Result<u8, ToolError> {
     match cli.command {
         Command::Check(args) => check(&args),
-        Command::Rules { format } => {
-            print_stdout(&rules_listing(format))?;
+        Command::Rules {
+            action: Some(RulesAction::Test { packs }),
+            ..
+        } => rules_test(&packs),
+        Command::Rules {
+            action:
+                Some(RulesAction::New {
+                    pack,
+                    code,
+                    slug,
+                    matcher,
+                }),
+            ..
+        } => rules_new(&pack, &code, &slug, matcher),
+        Command::Rules {
+            action: None,
+            format,
+        } => {
+            print_stdout(&rules_listing(&registry_here()?, format))?;
             Ok(0)
         }
-        Command::Explain { rule } => match rules::find(&rule) {
+        Command::Explain { rule } => match registry_here()?
+            .into_iter()
+            .find(|r| r.meta().code.eq_ignore_ascii_case(&rule) || r.meta().slug == rule)
+        {
             Some(r) => {
                 print_stdout(&rule_page(r))?;
                 Ok(0)
@@ -574,19 +625,113 @@ pub fn rule_page(rule: &dyn rules_api::Rule) -> String {
     )
 }
 
-pub fn rules_listing(format: RulesFormat) -> String {
-    let all = rules::all();
+/// The built-in rules and the packs of the configuration found from the current folder.
+fn registry_here() -> Result<Vec<&'static dyn rules_api::Rule>, ToolError> {
+    let loaded = config::load(std::path::Path::new("."), None)?;
+    Ok(Settings::resolve(loaded.as_ref(), &CliOverrides::default())?.registry)
+}
+
+/// `guardrail rules test`: every example of every pack; all failures are shown.
+fn rules_test(packs: &[PathBuf]) -> Result<u8, ToolError> {
+    let mut taken = rules::pack::taken_by(rules::all());
+    let mut failed = 0;
+    let mut passed = 0;
+    for path in packs {
+        let display = path.display().to_string();
+        let text = config::read_pack_text(path)?;
+        let pack = rules::pack::load(&display, &text, &mut taken)?;
+        let errs = rules::pack::PackErrors {
+            display: &display,
+            text: &text,
+        };
+        for rule in &pack.rules {
+            let failures = rules::pack::examples::run(rule);
+            let m = rule.meta;
+            if failures.is_empty() {
+                passed += 1;
+                println!("ok   {} {} ({} examples)", m.code, m.slug, rule.tests.len());
+            } else {
+                failed += 1;
+                println!("FAIL {} {}", m.code, m.slug);
+                for f in failures {
+                    let e = errs.error(f.span, f.message, "this example", None);
+                    eprintln!("{:?}", miette::Report::new(e));
+                }
+            }
+        }
+    }
+    println!(
+        "{passed} rule{} passed, {failed} failed",
+        if passed == 1 { "" } else { "s" }
+    );
+    Ok(u8::from(failed > 0))
+}
+
+/// `guardrail rules new`: appends a template rule (with passing examples) to a pack.
+fn rules_new(
+    pack: &std::path::Path,
+    code: &str,
+    slug: &str,
+    template: rules::pack::new::Template,
+) -> Result<u8, ToolError> {
+    let display = pack.display().to_string();
+    let existing = if pack.exists() {
+        Some(config::read_pack_text(pack)?)
+    } else {
+        None
+    };
+    let text = rules::pack::new::render(existing.as_deref(), code, slug, template)
+        .map_err(ToolError::Usage)?;
+    // The result must load and pass before it is written.
+    let mut taken = rules::pack::taken_by(rules::all());
+    let loaded = rules::pack::load(&display, &text, &mut taken)?;
+    for rule in &loaded.rules {
+        if let Some(f) = rules::pack::examples::run(rule).into_iter().next() {
+            return Err(ToolError::config(
+                &display,
+                &text,
+                Some(f.span),
+                f.message,
+                "here",
+                None,
+            ));
+        }
+    }
+    if let Some(parent) = pack.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| ToolError::Write {
+            path: parent.display().to_string(),
+            source,
+        })?;
+    }
+    std::fs::write(pack, &text).map_err(|source| ToolError::Write {
+        path: display.clone(),
+        source,
+    })?;
+    println!(
+        "wrote rule {code} ({slug}) to {display}: edit its matcher, message and examples, then \
+         `guardrail rules test {display}`; add the pack to guardrail.toml with `packs = [\"{display}\"]`"
+    );
+    Ok(0)
+}
+
+pub fn rules_listing(all: &[&'static dyn rules_api::Rule], format: RulesFormat) -> String {
     match format {
         RulesFormat::Table => {
             let slug_w = all.iter().map(|r| r.meta().slug.len()).max().unwrap_or(4);
+            let code_w = all
+                .iter()
+                .map(|r| r.meta().code.len())
+                .max()
+                .unwrap_or(4)
+                .max(6);
             let mut out = format!(
-                "{:<6} {:<slug_w$} {:<8} SUMMARY\n",
+                "{:<code_w$} {:<slug_w$} {:<8} SUMMARY\n",
                 "CODE", "RULE", "SEVERITY"
             );
             for r in all {
                 let m = r.meta();
                 out.push_str(&format!(
-                    "{:<6} {:<slug_w$} {:<8} {}\n",
+                    "{:<code_w$} {:<slug_w$} {:<8} {}\n",
                     m.code,
                     m.slug,
                     m.severity.as_str(),

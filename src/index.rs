@@ -12,7 +12,7 @@ use crate::syntax::migration::{self, MigrationFacts};
 use crate::syntax::odoo_xml::{self as odoo_xml, XmlFacts};
 use crate::syntax::python::{self, PyModule};
 use crate::syntax::requirements::{self, Dependency, ReqFile};
-use crate::syntax::yaml::{self, YamlFile};
+use crate::syntax::yaml::{self, YamlFile, YamlNode};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -62,6 +62,9 @@ pub struct FileEntry {
     dockerfile: OnceLock<crate::syntax::dockerfile::Dockerfile>,
     requirements: OnceLock<ReqFile>,
     pyproject: OnceLock<Result<Vec<Dependency>, ParseFailure>>,
+    python_calls: OnceLock<Result<Vec<python::PyCall>, ParseFailure>>,
+    js: OnceLock<crate::syntax::js::JsFile>,
+    toml: OnceLock<Result<YamlNode, ParseFailure>>,
 }
 
 impl FileEntry {
@@ -81,7 +84,19 @@ impl FileEntry {
             dockerfile: OnceLock::new(),
             requirements: OnceLock::new(),
             pyproject: OnceLock::new(),
+            python_calls: OnceLock::new(),
+            js: OnceLock::new(),
+            toml: OnceLock::new(),
         }
+    }
+
+    /// A file whose text is given, not read (pack rule examples).
+    pub fn from_text(path: RelPath, kind: FileKind, text: String) -> Self {
+        let entry = Self::new(path.clone(), PathBuf::new(), kind, u64::MAX);
+        let _ = entry
+            .source
+            .set(Loaded::Text(Arc::new(SourceFile::new(path, text))));
+        entry
     }
 
     /// The file's text, read on first use. `None` when it was skipped (binary,
@@ -193,6 +208,37 @@ impl FileEntry {
             .ok()
     }
 
+    /// Every call of a Python file with its callee resolved through imports, on first
+    /// use (only `python-call` pack rules ask).
+    pub fn python_calls(&self) -> Option<&[python::PyCall]> {
+        let source = self.source()?;
+        self.python_calls
+            .get_or_init(|| python::calls(&source.text))
+            .as_deref()
+            .ok()
+    }
+
+    /// The calls of a JavaScript or TypeScript file, on first use (the grammar by the
+    /// file's extension; the summary is total: no parse errors).
+    pub fn js(&self) -> Option<&crate::syntax::js::JsFile> {
+        let source = self.source()?;
+        Some(self.js.get_or_init(|| {
+            crate::syntax::js::parse(
+                &source.text,
+                crate::syntax::js::Dialect::of_path(self.path.as_str()),
+            )
+        }))
+    }
+
+    /// The file parsed as a TOML document, on first use (a spanned tree, as YAML's).
+    pub fn toml(&self) -> Option<&YamlNode> {
+        let source = self.source()?;
+        self.toml
+            .get_or_init(|| crate::syntax::toml::parse(&source.text))
+            .as_ref()
+            .ok()
+    }
+
     fn load(&self) -> Loaded {
         let skipped = |reason: String, severity| Loaded::Skipped { reason, severity };
         let file = match std::fs::File::open(&self.abs) {
@@ -261,6 +307,8 @@ impl FileEntry {
             self.odoo_xml.get().and_then(|r| r.as_ref().err()),
             self.rust.get().and_then(|r| r.as_ref().err()),
             self.pyproject.get().and_then(|r| r.as_ref().err()),
+            self.python_calls.get().and_then(|r| r.as_ref().err()),
+            self.toml.get().and_then(|r| r.as_ref().err()),
         ]
         .into_iter()
         .flatten()

@@ -69,6 +69,8 @@ pub struct ConfigFile {
     /// A baseline file (`--write-baseline`), relative to this file: findings it holds
     /// are not reported.
     pub baseline: Option<Spanned<String>>,
+    /// Rule packs (paths or globs relative to this file): `["ci/guardrail-rules/*.toml"]`.
+    pub packs: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -288,6 +290,9 @@ pub struct PathIgnore {
 
 /// The configuration resolved against the registry, ready for one run.
 pub struct Settings {
+    /// Every known rule: the built-in ones, then those of the configured packs.
+    pub registry: Vec<&'static dyn Rule>,
+    /// The enabled rules.
     pub rules: Vec<&'static dyn Rule>,
     pub fail_on: FailOn,
     pub exclude: Vec<String>,
@@ -318,18 +323,21 @@ impl Settings {
     pub fn resolve(config: Option<&LoadedConfig>, cli: &CliOverrides) -> Result<Self, ToolError> {
         let empty = ConfigFile::default();
         let file = config.map_or(&empty, |c| &c.file);
+        let registry = match config {
+            Some(c) => registry_with_packs(c)?,
+            None => rules::all().to_vec(),
+        };
+        let known = registry.as_slice();
 
         let spanned_selectors =
             |list: &Option<Vec<Spanned<String>>>| -> Result<Option<Vec<Selector>>, ToolError> {
                 let Some(list) = list else { return Ok(None) };
                 list.iter()
                     .map(|s| {
-                        Selector::parse(s.get_ref(), crate::rules::all()).map_err(
-                            |msg| match config {
-                                Some(c) => c.error(s.span(), msg, "unknown rule", None),
-                                None => ToolError::Usage(msg),
-                            },
-                        )
+                        Selector::parse(s.get_ref(), known).map_err(|msg| match config {
+                            Some(c) => c.error(s.span(), msg, "unknown rule", None),
+                            None => ToolError::Usage(msg),
+                        })
                     })
                     .collect::<Result<Vec<_>, _>>()
                     .map(Some)
@@ -340,7 +348,7 @@ impl Settings {
                 list.iter()
                     .flat_map(|s| s.split(','))
                     .filter(|s| !s.trim().is_empty())
-                    .map(|s| Selector::parse(s, crate::rules::all()).map_err(ToolError::Usage))
+                    .map(|s| Selector::parse(s, known).map_err(ToolError::Usage))
                     .collect::<Result<Vec<_>, _>>()
                     .map(Some)
             };
@@ -361,7 +369,7 @@ impl Settings {
         let enabled = |m: &RuleMeta| {
             select.iter().any(|s| s.matches(m)) && !ignore.iter().any(|s| s.matches(m))
         };
-        let rules = rules::all()
+        let rules = registry
             .iter()
             .copied()
             .filter(|r| enabled(r.meta()))
@@ -417,7 +425,7 @@ impl Settings {
 
         let mut severity = Vec::new();
         for (key, level) in file.severity.iter().flatten() {
-            let selector = Selector::parse(key.get_ref(), crate::rules::all())
+            let selector = Selector::parse(key.get_ref(), known)
                 .map_err(|msg| config_error(config, key.span(), msg))?;
             severity.push((selector, *level));
         }
@@ -438,7 +446,7 @@ impl Settings {
             let selectors = list
                 .iter()
                 .map(|s| {
-                    Selector::parse(s.get_ref(), crate::rules::all())
+                    Selector::parse(s.get_ref(), known)
                         .map_err(|msg| config_error(config, s.span(), msg))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -579,6 +587,7 @@ impl Settings {
                 odoo_major,
             },
             rules,
+            registry,
             fail_on: cli.fail_on.or(file.fail_on).unwrap_or(FailOn::Error),
             exclude,
             max_file_size,
@@ -607,6 +616,124 @@ impl Settings {
             .iter()
             .any(|p| p.glob.is_match(path) && p.selectors.iter().any(|s| s.matches(rule)))
     }
+}
+
+/// The built-in rules and those of the packs `config` names, each pack's examples run:
+/// a pack that does not load, collides or fails an example is an error (exit 2).
+fn registry_with_packs(config: &LoadedConfig) -> Result<Vec<&'static dyn Rule>, ToolError> {
+    let mut registry = rules::all().to_vec();
+    let Some(patterns) = &config.file.packs else {
+        return Ok(registry);
+    };
+    let dir = config.path.parent().unwrap_or_else(|| Path::new(""));
+    let mut taken = rules::pack::taken_by(&registry);
+    let mut seen = std::collections::BTreeSet::new();
+    for pattern in patterns {
+        let files = pack_files(dir, pattern.get_ref()).map_err(|why| {
+            config.error(pattern.span(), why, "no pack here", Some(
+                "`packs` names rule pack files relative to this configuration file: `[\"ci/guardrail-rules/*.toml\"]`".into(),
+            ))
+        })?;
+        for path in files {
+            if !seen.insert(path.clone()) {
+                continue;
+            }
+            for rule in load_pack_file(&path, &mut taken)? {
+                registry.push(rule);
+            }
+        }
+    }
+    Ok(registry)
+}
+
+/// Reads, compiles and tests one pack file; its rules, ready to run.
+pub fn load_pack_file(
+    path: &Path,
+    taken: &mut BTreeMap<String, String>,
+) -> Result<Vec<&'static dyn Rule>, ToolError> {
+    let display = path.display().to_string();
+    let text = read_pack_text(path)?;
+    let pack = rules::pack::load(&display, &text, taken)?;
+    let errs = rules::pack::PackErrors {
+        display: &display,
+        text: &text,
+    };
+    for rule in &pack.rules {
+        if let Some(failure) = rules::pack::examples::run(rule).into_iter().next() {
+            return Err(errs.error(
+                failure.span,
+                failure.message,
+                "this example",
+                Some(format!(
+                    "`guardrail rules test {display}` runs every example of the pack"
+                )),
+            ));
+        }
+    }
+    Ok(pack.rules.iter().map(|r| *r as &'static dyn Rule).collect())
+}
+
+/// A pack file's text (a regular file of at most 1 MiB, as a configuration file).
+pub fn read_pack_text(path: &Path) -> Result<String, ToolError> {
+    read_regular(path, MAX_CONFIG_BYTES).map_err(|source| ToolError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// The files a `packs` entry names: a path, or a glob (`*`, `?`, `[`, `{`) matched
+/// under its longest literal folder. An entry that names nothing is an error: a typo
+/// must not turn a team's rules off silently.
+pub fn pack_files(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
+    let is_glob = pattern.contains(['*', '?', '[', '{']);
+    if !is_glob {
+        let path = dir.join(pattern);
+        return if path.is_file() {
+            Ok(vec![path])
+        } else {
+            Err(format!(
+                "no rule pack `{pattern}` (looked for {})",
+                path.display()
+            ))
+        };
+    }
+    let literal: Vec<&str> = pattern
+        .split('/')
+        .take_while(|part| !part.contains(['*', '?', '[', '{']))
+        .collect();
+    let base = dir.join(literal.join("/"));
+    let glob = GlobBuilder::new(pattern.trim_start_matches("./"))
+        .literal_separator(true)
+        .build()
+        .map_err(|e| format!("invalid packs glob `{pattern}`: {e}"))?
+        .compile_matcher();
+    let mut out = Vec::new();
+    for entry in ignore::WalkBuilder::new(&base)
+        .standard_filters(false)
+        .follow_links(false)
+        .max_depth(Some(16))
+        .build()
+        .flatten()
+    {
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(dir) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if glob.is_match(&rel) {
+            out.push(entry.path().to_path_buf());
+        }
+    }
+    out.sort();
+    if out.is_empty() {
+        return Err(format!(
+            "`{pattern}` matches no file under {}",
+            base.display()
+        ));
+    }
+    Ok(out)
 }
 
 fn config_error(

@@ -4,7 +4,9 @@
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use std::sync::OnceLock;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileKind {
     DjangoMigration,
@@ -13,12 +15,15 @@ pub enum FileKind {
     OdooAccessCsv,
     Python,
     Dockerfile,
+    #[serde(rename = "dockerignore")]
     DockerIgnore,
+    #[serde(rename = "gitignore")]
     GitIgnore,
     Compose,
     GithubWorkflow,
     Yaml,
     Requirements,
+    #[serde(rename = "pyproject")]
     PyProject,
     Toml,
     Xml,
@@ -28,6 +33,12 @@ pub enum FileKind {
     EnvFile,
     /// `pytest.ini`, `tox.ini`, `setup.cfg` (read for `DJANGO_SETTINGS_MODULE`).
     Ini,
+    /// `.js`, `.jsx`, `.mjs`, `.cjs` (read by `js-call` pack rules).
+    #[serde(rename = "javascript")]
+    JavaScript,
+    /// `.ts`, `.tsx`, `.mts`, `.cts` (read by `js-call` pack rules).
+    #[serde(rename = "typescript")]
+    TypeScript,
     Other,
 }
 
@@ -46,7 +57,7 @@ impl FileKind {
             DjangoMigration | DjangoSettings | OdooManifest | Python | Dockerfile
             | DockerIgnore | GitIgnore | Compose | GithubWorkflow | Yaml | Requirements
             | PyProject | Toml | EnvFile | Ini => CommentSyntax::Hash,
-            Rust => CommentSyntax::DoubleSlash,
+            Rust | JavaScript | TypeScript => CommentSyntax::DoubleSlash,
             OdooAccessCsv | Xml | Csv | Other => CommentSyntax::None,
         }
     }
@@ -103,6 +114,8 @@ const TABLE: &[(&str, FileKind)] = &[
     ("**/*.rs", FileKind::Rust),
     ("**/{.env,.env.*,*.env}", FileKind::EnvFile),
     ("**/{pytest.ini,tox.ini,setup.cfg}", FileKind::Ini),
+    ("**/*.{js,jsx,mjs,cjs}", FileKind::JavaScript),
+    ("**/*.{ts,tsx,mts,cts}", FileKind::TypeScript),
 ];
 
 struct Classifier {
@@ -190,6 +203,10 @@ mod tests {
             ("docker/web.env", EnvFile),
             ("tox.ini", Ini),
             ("backend/setup.cfg", Ini),
+            ("web/src/api.ts", TypeScript),
+            ("web/src/App.tsx", TypeScript),
+            ("web/src/index.jsx", JavaScript),
+            ("web/vite.config.mjs", JavaScript),
             ("README.md", Other),
             ("Dockerfile.md.bak/x", Other),
         ];

@@ -29,7 +29,7 @@ pub fn collect(diagnostics: Vec<Diagnostic>, index: &Index, settings: &Settings)
     let mut directives: BTreeMap<RelPath, FileDirectives> = BTreeMap::new();
     for file in index.files() {
         if let Some(Loaded::Text(source)) = file.loaded() {
-            let found = suppress::parse(source, file.kind.comment_syntax());
+            let found = suppress::parse(source, file.kind.comment_syntax(), &settings.registry);
             if !found.is_empty() {
                 let used = found.iter().map(|d| vec![false; d.entries.len()]).collect();
                 directives.insert(

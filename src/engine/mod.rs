@@ -79,6 +79,8 @@ pub struct Report {
     pub notes: Vec<String>,
     /// Where the time went (`--timings`).
     pub timings: Timings,
+    /// The rules of the configured packs (SARIF lists them beside the built-in ones).
+    pub pack_rules: Vec<&'static crate::lint::rule::RuleMeta>,
 }
 
 /// Time per phase and per rule, for `--timings`. Parsing is lazy: it is counted in the
@@ -236,6 +238,12 @@ pub fn check(
         summary,
         notes,
         timings,
+        pack_rules: settings
+            .registry
+            .iter()
+            .skip(crate::rules::all().len())
+            .map(|r| r.meta())
+            .collect(),
     })
 }
 

@@ -48,7 +48,11 @@ impl Directive {
 }
 
 /// Every directive in a file. Cheap when the file has none.
-pub fn parse(source: &SourceFile, syntax: CommentSyntax) -> Vec<Directive> {
+pub fn parse(
+    source: &SourceFile,
+    syntax: CommentSyntax,
+    known: &[&'static dyn crate::lint::rule::Rule],
+) -> Vec<Directive> {
     let comment = match syntax {
         CommentSyntax::Hash => "#",
         CommentSyntax::DoubleSlash => "//",
@@ -69,7 +73,7 @@ pub fn parse(source: &SourceFile, syntax: CommentSyntax) -> Vec<Directive> {
             if !before.ends_with(comment) {
                 continue;
             }
-            if let Some(mut d) = parse_directive(line, at, line_start, i + 1) {
+            if let Some(mut d) = parse_directive(line, at, line_start, i + 1, known) {
                 d.last_line = statement_end(&lines, i + 1, comment);
                 out.push(d);
             }
@@ -96,7 +100,13 @@ fn statement_end(lines: &[&str], start: usize, comment: &str) -> usize {
     i + 1
 }
 
-fn parse_directive(line: &str, at: usize, line_start: usize, line_no: usize) -> Option<Directive> {
+fn parse_directive(
+    line: &str,
+    at: usize,
+    line_start: usize,
+    line_no: usize,
+    known: &[&'static dyn crate::lint::rule::Rule],
+) -> Option<Directive> {
     let rest_start = at + MARKER.len();
     let rest = line.get(rest_start..)?;
     let trimmed = rest.trim_start();
@@ -125,7 +135,7 @@ fn parse_directive(line: &str, at: usize, line_start: usize, line_no: usize) -> 
                 entries.push(Entry {
                     text: text.to_string(),
                     span: Span::new(s, s + text.len()),
-                    selector: Selector::parse(text, crate::rules::all()),
+                    selector: Selector::parse(text, known),
                 });
             }
             offset += part.len() + 1;
@@ -148,7 +158,7 @@ mod tests {
 
     fn directives(text: &str, syntax: CommentSyntax) -> (SourceFile, Vec<Directive>) {
         let s = SourceFile::new(RelPath::new("x"), text.to_string());
-        let d = parse(&s, syntax);
+        let d = parse(&s, syntax, crate::rules::all());
         (s, d)
     }
 

@@ -1,6 +1,6 @@
 //! Rule selectors, shared by `select`, `ignore`, severity overrides, per-path ignores and
-//! inline suppressions: a code (`GR501`), a code prefix (`GR5`), a slug
-//! (`compose/obsolete-version-key`), a family (`compose`) or `ALL`.
+//! inline suppressions: a code (`GR501`, or a pack's `ACME001`), a code prefix (`GR5`,
+//! `ACME`), a slug (`compose/obsolete-version-key`), a family (`compose`) or `ALL`.
 
 use crate::lint::rule::{Rule, RuleMeta};
 
@@ -12,6 +12,20 @@ pub enum Selector {
     Family(String),
 }
 
+/// Letters then digits (`GR501`, `gr5`, `ACME001`), or capital letters alone that begin
+/// a known code (`ACME`): families are lowercase, so `compose` stays a family.
+fn is_code_prefix(t: &str, known: &[&'static dyn Rule]) -> bool {
+    let letters = t.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let rest = t.get(letters..).unwrap_or("");
+    if letters >= 2 && !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    letters >= 2
+        && rest.is_empty()
+        && t.bytes().all(|b| b.is_ascii_uppercase())
+        && known.iter().any(|r| r.meta().code.starts_with(t))
+}
+
 impl Selector {
     /// Parses a selector and checks that it names at least one of the `known` rules
     /// (the registry, which sits above this layer and is passed in).
@@ -19,11 +33,7 @@ impl Selector {
         let t = text.trim();
         let selector = if t.eq_ignore_ascii_case("all") {
             Selector::All
-        } else if t.len() > 2
-            && t.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("GR"))
-            && t.get(2..)
-                .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()))
-        {
+        } else if is_code_prefix(t, known) {
             Selector::CodePrefix(t.to_ascii_uppercase())
         } else if t.contains('/') {
             Selector::Slug(t.to_string())

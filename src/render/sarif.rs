@@ -140,11 +140,18 @@ fn level(severity: Severity) -> &'static str {
 }
 
 pub fn render(outcome: &Outcome) -> String {
-    let all = rules::all();
+    let mut all: Vec<&'static crate::lint::rule::RuleMeta> =
+        rules::all().iter().map(|r| r.meta()).collect();
+    for report in &outcome.reports {
+        for m in &report.pack_rules {
+            if !all.contains(m) {
+                all.push(m);
+            }
+        }
+    }
     let descriptors = all
         .iter()
-        .map(|r| {
-            let m = r.meta();
+        .map(|m| {
             let doc = m.doc_text();
             ReportingDescriptor {
                 id: m.code,
@@ -174,7 +181,7 @@ pub fn render(outcome: &Outcome) -> String {
     let mut results = Vec::new();
     for report in &outcome.reports {
         for d in &report.diagnostics {
-            results.push(result(report, d, all));
+            results.push(result(report, d, &all));
         }
     }
     let log = Log {
@@ -199,8 +206,8 @@ pub fn render(outcome: &Outcome) -> String {
     out
 }
 
-fn result(report: &Report, d: &Diagnostic, all: &[&dyn crate::lint::rule::Rule]) -> SarifResult {
-    let rule_index = all.iter().position(|r| r.meta() == d.rule).unwrap_or(0);
+fn result(report: &Report, d: &Diagnostic, all: &[&crate::lint::rule::RuleMeta]) -> SarifResult {
+    let rule_index = all.iter().position(|m| *m == d.rule).unwrap_or(0);
     let mut text = d.message.clone();
     if let Some(note) = &d.note {
         text.push_str("\n\n");

@@ -7,6 +7,7 @@ pub mod docker;
 pub mod guardrail;
 pub mod middleware;
 pub mod migrations;
+pub mod pack;
 pub mod security;
 
 use crate::lint::rule::Rule;

@@ -4,10 +4,12 @@
 pub mod access_csv;
 pub mod dockerfile;
 pub mod ignorefile;
+pub mod js;
 pub mod migration;
 pub mod odoo_xml;
 pub mod python;
 pub mod requirements;
 pub mod rust;
 pub mod shell;
+pub mod toml;
 pub mod yaml;

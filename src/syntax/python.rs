@@ -588,3 +588,152 @@ except (ImportError, ModuleNotFoundError):
         assert!(err.span.is_some());
     }
 }
+
+/// A call, for `python-call` pack rules: its callee resolved through the module's
+/// imports (`from requests import get as g; g(...)` is `requests.get`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PyCall {
+    /// The dotted callee with its first name replaced by what it was imported as;
+    /// "" when the callee is not a name or attribute chain.
+    pub callee: String,
+    pub callee_span: Span,
+    pub span: Span,
+    /// The names of the keyword arguments given.
+    pub keywords: Vec<String>,
+    /// A `**mapping` argument: any keyword may be given.
+    pub keyword_spread: bool,
+}
+
+/// Every call of a module, in source order, with callees resolved through its imports
+/// (at any level: an import inside a function counts for the whole module, a
+/// simplification that only widens what is resolved). Relative imports resolve to
+/// `.name`. A second parse of the file, made only when a pack rule asks for calls: the
+/// summary in [`PyModule`] keeps statement values, not every call.
+pub fn calls(text: &str) -> Result<Vec<PyCall>, ParseFailure> {
+    use ruff_python_ast::visitor::{self, Visitor};
+    use std::collections::HashMap;
+
+    #[derive(Default)]
+    struct Collect<'a> {
+        imports: HashMap<&'a str, String>,
+        calls: Vec<(&'a ast::ExprCall, Option<String>)>,
+    }
+    impl<'a> Visitor<'a> for Collect<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::Import(i) => {
+                    for a in &i.names {
+                        match &a.asname {
+                            Some(alias) => {
+                                self.imports
+                                    .insert(alias.id.as_str(), a.name.id.to_string());
+                            }
+                            None => {
+                                let first = a.name.id.split('.').next().unwrap_or("");
+                                self.imports.insert(first, first.to_string());
+                            }
+                        }
+                    }
+                }
+                Stmt::ImportFrom(i) => {
+                    let module = format!(
+                        "{}{}",
+                        ".".repeat(i.level as usize),
+                        i.module.as_ref().map_or("", |m| m.id.as_str())
+                    );
+                    for a in &i.names {
+                        let bound = a.asname.as_ref().unwrap_or(&a.name);
+                        let full = if module.is_empty() || module.ends_with('.') {
+                            format!("{module}{}", a.name.id)
+                        } else {
+                            format!("{module}.{}", a.name.id)
+                        };
+                        self.imports.insert(bound.id.as_str(), full);
+                    }
+                }
+                _ => {}
+            }
+            visitor::walk_stmt(self, stmt);
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(c) = expr {
+                self.calls.push((c, dotted(&c.func)));
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+
+    let module = parse_ast(text)?;
+    let mut collect = Collect::default();
+    for stmt in &module.body {
+        collect.visit_stmt(stmt);
+    }
+    let imports = &collect.imports;
+    Ok(collect
+        .calls
+        .iter()
+        .map(|(call, name)| {
+            let callee = name.as_deref().map_or_else(String::new, |name| {
+                let (first, rest) = name.split_once('.').map_or((name, ""), |(f, r)| (f, r));
+                match imports.get(first) {
+                    Some(full) if rest.is_empty() => full.clone(),
+                    Some(full) => format!("{full}.{rest}"),
+                    None => name.to_string(),
+                }
+            });
+            PyCall {
+                callee,
+                callee_span: span_of(&*call.func),
+                span: span_of(*call),
+                keywords: call
+                    .arguments
+                    .keywords
+                    .iter()
+                    .filter_map(|k| k.arg.as_ref().map(|a| a.id.to_string()))
+                    .collect(),
+                keyword_spread: call.arguments.keywords.iter().any(|k| k.arg.is_none()),
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod call_tests {
+    use super::*;
+
+    #[test]
+    fn callees_resolve_through_imports() {
+        let text = "import requests\nimport requests as r\nfrom requests import get as g\nfrom . import api\n\ndef f(**kw):\n    requests.get(u, timeout=3)\n    r.post(u)\n    g(u, **kw)\n    api.call()\n    print(len(x))\n";
+        let calls = calls(text).unwrap();
+        let got: Vec<(&str, Vec<&str>, bool)> = calls
+            .iter()
+            .map(|c| {
+                (
+                    c.callee.as_str(),
+                    c.keywords.iter().map(String::as_str).collect(),
+                    c.keyword_spread,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("requests.get", vec!["timeout"], false),
+                ("requests.post", vec![], false),
+                ("requests.get", vec![], true),
+                (".api.call", vec![], false),
+                ("print", vec![], false),
+                ("len", vec![], false),
+            ]
+        );
+        assert_eq!(
+            &text[calls[1].callee_span.start..calls[1].callee_span.end],
+            "r.post"
+        );
+    }
+
+    #[test]
+    fn a_syntax_error_is_a_failure() {
+        assert!(calls("requests.get(\n").is_err());
+    }
+}
