@@ -66,11 +66,22 @@ pub struct ConfigFile {
     pub middleware: Option<MiddlewareConfig>,
     /// Docker settings.
     pub docker: Option<DockerConfig>,
+    /// Compose settings (extends `rules/compose-credentials.toml`).
+    pub compose: Option<ComposeConfig>,
     /// A baseline file (`--write-baseline`), relative to this file: findings it holds
     /// are not reported.
     pub baseline: Option<Spanned<String>>,
     /// Rule packs (paths or globs relative to this file): `["ci/guardrail-rules/*.toml"]`.
     pub packs: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ComposeConfig {
+    /// More environment variables that hold a database or broker password.
+    pub password_variables: Option<Vec<String>>,
+    /// More values that are defaults, not secrets (any case).
+    pub default_values: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -248,7 +259,7 @@ pub fn parse(
             "here",
             Some(format!(
                 "valid keys: select, ignore, fail-on, exclude, max-file-size, baseline, [severity], \
-                 [per-path-ignores], [odoo], [security], [middleware], [docker]; `guardrail init` writes a commented {CONFIG_FILE}"
+                 [per-path-ignores], [odoo], [security], [middleware], [docker], [compose], packs; `guardrail init` writes a commented {CONFIG_FILE}"
             )),
         )
     };
@@ -578,6 +589,16 @@ impl Settings {
                 docker_base_images: docker
                     .and_then(|d| d.base_images_with_deps.clone())
                     .unwrap_or_default(),
+                compose_credentials: crate::model::compose::Credentials::builtin().extended(
+                    file.compose
+                        .as_ref()
+                        .and_then(|c| c.password_variables.as_deref())
+                        .unwrap_or_default(),
+                    file.compose
+                        .as_ref()
+                        .and_then(|c| c.default_values.as_deref())
+                        .unwrap_or_default(),
+                ),
                 docker_import_names: docker
                     .and_then(|d| d.import_names.clone())
                     .map(|m| m.into_iter().collect())
@@ -770,6 +791,10 @@ fail-on = "error"
 # Findings recorded by `guardrail check --write-baseline FILE` are not reported.
 # baseline = "guardrail-baseline.json"
 
+# The team's rule packs (paths or globs relative to this file); `guardrail rules new
+# ci/guardrail-rules/team.toml --code ACME001 --slug team/first-rule` writes one.
+# packs = ["ci/guardrail-rules/*.toml"]
+
 # Change the severity of a rule or a family.
 [severity]
 # "compose/obsolete-version-key" = "error"
@@ -792,6 +817,12 @@ fail-on = "error"
 [docker]
 # base-images-with-deps = ["registry.example.com/django-base"]
 # import-names = { "acme-sdk" = "acme" }
+
+# Compose: more password variables and well-known default values for
+# compose/default-credentials, extending rules/compose-credentials.toml.
+[compose]
+# password-variables = ["ACME_DB_PASS"]
+# default-values = ["acme123"]
 
 # Middleware roles and ordering constraints, extending rules/middleware.toml.
 # [[middleware.class]]

@@ -781,3 +781,74 @@ mod tests {
         }
     }
 }
+
+/// The built-in table of `compose/default-credentials`, `rules/compose-credentials.toml`.
+pub const CREDENTIALS_TABLE: &str = include_str!("../../rules/compose-credentials.toml");
+
+/// Password variables and well-known default values (`rules/compose-credentials.toml`,
+/// extended by `[compose]` in guardrail.toml).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Credentials {
+    pub password_variables: Vec<String>,
+    pub default_values: Vec<String>,
+    #[serde(default)]
+    pub example: Vec<CredentialExample>,
+}
+
+/// A value and the default it ships (`None`: it ships none).
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialExample {
+    pub value: String,
+    pub ships: Option<String>,
+}
+
+impl Credentials {
+    /// The built-in table. It is part of the binary and checked by tests, so a parse
+    /// failure is a build defect: it yields an empty table rather than a panic.
+    pub fn builtin() -> Self {
+        toml::from_str(CREDENTIALS_TABLE).unwrap_or_default()
+    }
+
+    /// The table with a team's own variables and values added.
+    pub fn extended(mut self, variables: &[String], values: &[String]) -> Self {
+        self.password_variables.extend(variables.iter().cloned());
+        self.default_values
+            .extend(values.iter().map(|v| v.to_ascii_lowercase()));
+        self
+    }
+
+    pub fn is_password_variable(&self, name: &str) -> bool {
+        self.password_variables.iter().any(|v| v == name)
+    }
+
+    /// The default a value ships: a `${VAR:-x}` fallback, or a well-known literal.
+    pub fn shipped_default(&self, value: &str) -> Option<String> {
+        let v = value.trim();
+        if let Some(inner) = v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+            let (_, default) = inner.split_once(":-").or_else(|| inner.split_once('-'))?;
+            return (!default.is_empty()).then(|| default.to_string());
+        }
+        let lower = v.to_ascii_lowercase();
+        (!v.contains('$') && self.default_values.iter().any(|d| *d == lower)).then(|| v.to_string())
+    }
+}
+
+#[cfg(test)]
+mod credential_tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_table_passes_its_examples() {
+        let table = Credentials::builtin();
+        assert!(table.password_variables.len() >= 10 && table.default_values.len() >= 20);
+        assert!(table.example.len() >= 6);
+        for e in &table.example {
+            assert_eq!(table.shipped_default(&e.value), e.ships, "{}", e.value);
+        }
+        let team = Credentials::builtin().extended(&["ACME_DB_PASS".into()], &["Acme123".into()]);
+        assert!(team.is_password_variable("ACME_DB_PASS"));
+        assert_eq!(team.shipped_default("acme123").as_deref(), Some("acme123"));
+    }
+}

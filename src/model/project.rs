@@ -48,6 +48,8 @@ pub struct Options {
     pub docker_base_images: Vec<String>,
     /// `[docker] import-names`: distribution -> module.
     pub docker_import_names: Vec<(String, String)>,
+    /// `compose/default-credentials`' table, with the team's additions.
+    pub compose_credentials: crate::model::compose::Credentials,
 }
 
 /// The index and every model the run needs, built once.

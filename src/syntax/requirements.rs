@@ -141,55 +141,34 @@ pub fn parse(text: &str) -> ReqFile {
     out
 }
 
-/// Distributions whose import name differs from their name.
-const IMPORT_NAMES: &[(&str, &[&str])] = &[
-    ("djangorestframework", &["rest_framework"]),
-    (
-        "djangorestframework-simplejwt",
-        &["rest_framework_simplejwt"],
-    ),
-    ("pillow", &["PIL"]),
-    ("psycopg2-binary", &["psycopg2"]),
-    ("psycopg-binary", &["psycopg"]),
-    ("python-dateutil", &["dateutil"]),
-    ("pyyaml", &["yaml"]),
-    ("django-environ", &["environ"]),
-    ("python-dotenv", &["dotenv"]),
-    ("python-decouple", &["decouple"]),
-    ("beautifulsoup4", &["bs4"]),
-    ("django-cors-headers", &["corsheaders"]),
-    ("django-filter", &["django_filters"]),
-    ("django-storages", &["storages"]),
-    ("django-debug-toolbar", &["debug_toolbar"]),
-    ("django-crispy-forms", &["crispy_forms"]),
-    ("django-tenant-schemas", &["tenant_schemas"]),
-    ("django-model-utils", &["model_utils"]),
-    ("django-polymorphic", &["polymorphic"]),
-    ("django-mptt", &["mptt"]),
-    ("django-import-export", &["import_export"]),
-    ("django-guardian", &["guardian"]),
-    ("django-simple-history", &["simple_history"]),
-    ("django-phonenumber-field", &["phonenumber_field"]),
-    ("django-redis", &["django_redis"]),
-    ("django-celery-beat", &["django_celery_beat"]),
-    ("django-celery-results", &["django_celery_results"]),
-    ("django-extensions", &["django_extensions"]),
-    ("django-allauth", &["allauth"]),
-    ("sentry-sdk", &["sentry_sdk"]),
-    ("scikit-learn", &["sklearn"]),
-    ("opencv-python", &["cv2"]),
-    ("opencv-python-headless", &["cv2"]),
-    ("pyjwt", &["jwt"]),
-    ("mysqlclient", &["MySQLdb"]),
-    ("pycryptodome", &["Crypto"]),
-    ("python-magic", &["magic"]),
-    ("python-json-logger", &["pythonjsonlogger"]),
-    ("attrs", &["attr", "attrs"]),
-    ("google-cloud-storage", &["google"]),
-    ("protobuf", &["google"]),
-    ("pyopenssl", &["OpenSSL"]),
-    ("pymupdf", &["fitz"]),
-];
+/// The built-in table, `rules/import-names.toml`.
+pub const IMPORT_NAMES_TABLE: &str = include_str!("../../rules/import-names.toml");
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportNames {
+    names: std::collections::BTreeMap<String, Vec<String>>,
+    /// Read by the table's test only.
+    #[serde(default)]
+    #[cfg_attr(not(test), allow(dead_code))]
+    example: Vec<ImportNameExample>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(not(test), allow(dead_code))]
+struct ImportNameExample {
+    distribution: String,
+    modules: Vec<String>,
+}
+
+/// Distributions whose import name differs from their name, parsed once. The table is
+/// part of the binary and checked by tests: a parse failure is a build defect and
+/// yields an empty table rather than a panic.
+fn import_table() -> &'static ImportNames {
+    static TABLE: std::sync::OnceLock<ImportNames> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| toml::from_str(IMPORT_NAMES_TABLE).unwrap_or_default())
+}
 
 /// The top-level modules a distribution provides.
 pub fn import_names(distribution: &str, overrides: &[(String, String)]) -> Vec<String> {
@@ -202,8 +181,8 @@ pub fn import_names(distribution: &str, overrides: &[(String, String)]) -> Vec<S
     if !configured.is_empty() {
         return configured;
     }
-    match IMPORT_NAMES.iter().find(|(k, _)| *k == d) {
-        Some((_, names)) => names.iter().map(|s| s.to_string()).collect(),
+    match import_table().names.get(&d) {
+        Some(names) => names.clone(),
         None => vec![d.replace('-', "_")],
     }
 }
@@ -227,6 +206,24 @@ mod tests {
             .collect();
         assert_eq!(specs, [">=4.2,<5", "==4.3", ""]);
         assert!(r.local_project);
+    }
+
+    #[test]
+    fn the_import_name_table_passes_its_examples() {
+        let table = import_table();
+        assert!(table.names.len() >= 40, "the table parses");
+        assert!(table.example.len() >= 4);
+        for e in &table.example {
+            assert_eq!(
+                import_names(&e.distribution, &[]),
+                e.modules,
+                "{}",
+                e.distribution
+            );
+        }
+        for d in table.names.keys() {
+            assert_eq!(&normalize(d), d, "{d} is written normalised");
+        }
     }
 
     #[test]

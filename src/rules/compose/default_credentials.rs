@@ -55,54 +55,6 @@ declare_rule! {
     }
 }
 
-pub const PASSWORD_VARS: &[&str] = &[
-    "POSTGRES_PASSWORD",
-    "MYSQL_ROOT_PASSWORD",
-    "MYSQL_PASSWORD",
-    "MARIADB_ROOT_PASSWORD",
-    "MARIADB_PASSWORD",
-    "RABBITMQ_DEFAULT_PASS",
-    "MONGO_INITDB_ROOT_PASSWORD",
-    "REDIS_PASSWORD",
-    "PGPASSWORD",
-    "DB_PASSWORD",
-    "DATABASE_PASSWORD",
-];
-
-const DEFAULTS: &[&str] = &[
-    "postgres",
-    "password",
-    "passw0rd",
-    "secret",
-    "changeme",
-    "change_me",
-    "admin",
-    "root",
-    "example",
-    "guest",
-    "mysql",
-    "test",
-    "123456",
-    "12345678",
-    "pass",
-    "default",
-    "mongo",
-    "redis",
-    "rabbitmq",
-    "django",
-    "odoo",
-];
-
-/// The default a value ships: a `${VAR:-x}` fallback, or a well-known literal.
-pub fn shipped_default(value: &str) -> Option<String> {
-    let v = value.trim();
-    if let Some(inner) = v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-        let (_, default) = inner.split_once(":-").or_else(|| inner.split_once('-'))?;
-        return (!default.is_empty()).then(|| default.to_string());
-    }
-    (!v.contains('$') && DEFAULTS.contains(&v.to_ascii_lowercase().as_str())).then(|| v.to_string())
-}
-
 impl Rule for DefaultCredentials {
     fn check_file(&self, ctx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(doc) = ctx.file.yaml().and_then(|y| y.documents.first()) else {
@@ -112,14 +64,18 @@ impl Rule for DefaultCredentials {
             return;
         };
         let context = deployment(&ctx.file.path, doc, &source.text);
+        let credentials = &ctx.options().compose_credentials;
         // One finding per line: an anchor merged into several services is one mistake.
         let mut found: Vec<(crate::core::source::Span, String, String, Vec<String>)> = Vec::new();
         for s in services(doc) {
             for (key, value, _, value_span) in s.environment() {
-                if !PASSWORD_VARS.contains(&key.as_str()) {
+                if !credentials.is_password_variable(&key) {
                     continue;
                 }
-                let Some(default) = value.as_deref().and_then(shipped_default) else {
+                let Some(default) = value
+                    .as_deref()
+                    .and_then(|v| credentials.shipped_default(v))
+                else {
                     continue;
                 };
                 match found.iter_mut().find(|(span, ..)| *span == value_span) {
@@ -179,26 +135,5 @@ fn summarise(evidence: &[String]) -> String {
     match evidence.len().saturating_sub(shown.len()) {
         0 => shown.join(", "),
         more => format!("{} and {more} more", shown.join(", ")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn defaults() {
-        use super::shipped_default;
-        assert_eq!(
-            shipped_default("${POSTGRES_PASSWORD:-secure_password_change_me}").as_deref(),
-            Some("secure_password_change_me")
-        );
-        assert_eq!(
-            shipped_default("${DB_PASS-postgres}").as_deref(),
-            Some("postgres")
-        );
-        assert_eq!(shipped_default("${POSTGRES_PASSWORD}"), None);
-        assert_eq!(shipped_default("${POSTGRES_PASSWORD:?required}"), None);
-        assert_eq!(shipped_default("${POSTGRES_PASSWORD:-}"), None);
-        assert_eq!(shipped_default("postgres").as_deref(), Some("postgres"));
-        assert_eq!(shipped_default("k8Jx2-unique"), None);
     }
 }
