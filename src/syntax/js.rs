@@ -51,6 +51,8 @@ pub enum JsValueKind {
     /// An object literal. `spread`: it has a `...spread` or computed key, so keys may
     /// exist that are not listed.
     Object { props: Vec<JsProp>, spread: bool },
+    /// `null` or `undefined`: no value.
+    Nullish,
     /// Anything else: a name, a call, a deeper object, ...
     Other,
 }
@@ -80,9 +82,12 @@ pub struct JsProp {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct JsCall {
-    /// `fetch`, `axios.get`, `this.api.get`; "" when the callee is not a name or a
-    /// member chain of names.
+    /// `fetch`, `axios.get`, `this.api.get`, `api().get` (a call in the chain is written
+    /// `name()`); "" when the callee is not a name or a member chain of names and calls.
     pub callee: String,
+    /// For a callee through a call (`api(token).get`): that call's arguments (the call
+    /// nearest the method).
+    pub receiver_args: Option<Vec<JsValue>>,
     pub callee_span: Span,
     /// The whole call.
     pub span: Span,
@@ -151,30 +156,47 @@ fn call(node: Node<'_>, text: &str) -> Option<JsCall> {
     if arguments.kind() != "arguments" {
         return None;
     }
-    let mut args = Vec::new();
-    let mut cursor = arguments.walk();
-    for arg in arguments.named_children(&mut cursor) {
-        if arg.kind() == "comment" {
-            continue;
-        }
-        args.push(value(arg, text, 0));
-    }
+    let (callee, receiver_args) = dotted(function, text).unwrap_or_default();
     Some(JsCall {
-        callee: dotted(function, text).unwrap_or_default(),
+        callee,
+        receiver_args,
         callee_span: span(function),
         span: span(node),
-        args,
+        args: args(arguments, text),
     })
 }
 
-/// `a`, `a.b.c`, `this.a`; `None` for anything else. Iterative over the member chain.
-fn dotted(node: Node<'_>, text: &str) -> Option<String> {
-    let mut parts = Vec::new();
+fn args(arguments: Node<'_>, text: &str) -> Vec<JsValue> {
+    let mut out = Vec::new();
+    let mut cursor = arguments.walk();
+    for arg in arguments.named_children(&mut cursor) {
+        if arg.kind() != "comment" {
+            out.push(value(arg, text, 0));
+        }
+    }
+    out
+}
+
+/// `a`, `a.b.c`, `this.a`, `api().get` (with the arguments of the call nearest the
+/// method); `None` for anything else. Iterative over the member chain.
+fn dotted(node: Node<'_>, text: &str) -> Option<(String, Option<Vec<JsValue>>)> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut receiver_args = None;
+    // The next name pushed is a call's function: written `name()`.
+    let mut called = false;
     let mut current = node;
+    let push = |parts: &mut Vec<String>, name: &str, called: &mut bool| {
+        parts.push(if *called {
+            format!("{name}()")
+        } else {
+            name.to_string()
+        });
+        *called = false;
+    };
     loop {
         match current.kind() {
             "identifier" | "this" | "property_identifier" => {
-                parts.push(node_text(current, text));
+                push(&mut parts, node_text(current, text), &mut called);
                 break;
             }
             "member_expression" => {
@@ -184,8 +206,19 @@ fn dotted(node: Node<'_>, text: &str) -> Option<String> {
                 {
                     return None;
                 }
-                parts.push(node_text(property, text));
+                push(&mut parts, node_text(property, text), &mut called);
                 current = current.child_by_field_name("object")?;
+            }
+            "call_expression" if !called => {
+                let arguments = current.child_by_field_name("arguments")?;
+                if arguments.kind() != "arguments" {
+                    return None;
+                }
+                if receiver_args.is_none() {
+                    receiver_args = Some(args(arguments, text));
+                }
+                called = true;
+                current = current.child_by_field_name("function")?;
             }
             // `fetch!(...)`-like non-null assertions and parentheses are transparent.
             "non_null_expression" | "parenthesized_expression" => {
@@ -195,7 +228,7 @@ fn dotted(node: Node<'_>, text: &str) -> Option<String> {
         }
     }
     parts.reverse();
-    Some(parts.join("."))
+    Some((parts.join("."), receiver_args))
 }
 
 fn value(node: Node<'_>, text: &str, depth: usize) -> JsValue {
@@ -218,6 +251,8 @@ fn value(node: Node<'_>, text: &str, depth: usize) -> JsValue {
             None => JsValueKind::Other,
         },
         "object" if depth < MAX_OBJECT_DEPTH => object(inner, text, depth),
+        "null" | "undefined" => JsValueKind::Nullish,
+        "identifier" if node_text(inner, text) == "undefined" => JsValueKind::Nullish,
         _ => JsValueKind::Other,
     };
     JsValue {
@@ -369,12 +404,39 @@ mod tests {
         let text = "api.client.get('/a/' + id + '/b', {...opts});\naxios.create().get('/x');\n";
         let c = calls(text, Dialect::JavaScript);
         let names: Vec<&str> = c.iter().map(|c| c.callee.as_str()).collect();
-        assert_eq!(names, ["api.client.get", "", "axios.create"]);
+        assert_eq!(
+            names,
+            ["api.client.get", "axios.create().get", "axios.create"]
+        );
+        assert_eq!(c[1].receiver_args.as_ref().map(Vec::len), Some(0));
         assert_eq!(c[0].args[0].text(), Some("/a/${}/b"));
         assert!(matches!(
             c[0].args[1].kind,
             JsValueKind::Object { spread: true, .. }
         ));
+    }
+
+    #[test]
+    fn calls_through_a_factory_keep_its_arguments() {
+        let text = "api(token, locale).get(`projects/${id}/`);\napi().get('x', undefined);\nthis.http().a.b().post(null);\n";
+        let c = calls(text, Dialect::JavaScript);
+        let names: Vec<&str> = c.iter().map(|c| c.callee.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "api().get",
+                "api",
+                "api().get",
+                "api",
+                "this.http().a.b().post",
+                "this.http().a.b",
+                "this.http"
+            ]
+        );
+        assert_eq!(c[0].receiver_args.as_ref().map(Vec::len), Some(2));
+        assert_eq!(c[2].receiver_args.as_ref().map(Vec::len), Some(0));
+        assert_eq!(c[2].args[1].kind, JsValueKind::Nullish);
+        assert_eq!(c[4].args[0].kind, JsValueKind::Nullish);
     }
 
     #[test]

@@ -101,8 +101,13 @@ pub struct PyCallSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct JsCallSpec {
-    /// `fetch`, `axios.*`, `api.get` (`*`: any one name).
+    /// `fetch`, `axios.*`, `api.get`, `api().get` (a method of what `api(...)` returns);
+    /// `*`: any one name.
     pub callees: Spanned<Vec<String>>,
+    /// Report only calls without this argument (0-based; absent, `null` or
+    /// `undefined`). For a callee through a call (`api().get`), the argument of that
+    /// call: `api().get(...)` without the token `api(token)` takes.
+    pub without_argument: Option<usize>,
     /// A regex over the URL argument (a string, template literal or concatenation;
     /// unknown parts read `${}`). Calls whose URL is not written out are not reported.
     pub url: Option<Spanned<String>>,
@@ -177,6 +182,7 @@ pub enum Matcher {
     },
     JsCall {
         callees: Vec<Vec<String>>,
+        without_argument: Option<usize>,
         url: Option<Regex>,
         url_argument: usize,
         without_header: Option<String>,
@@ -331,6 +337,7 @@ impl Matcher {
             let c = c.get_ref();
             return Ok(Matcher::JsCall {
                 callees: names(errs, &c.callees)?,
+                without_argument: c.without_argument,
                 url: opt_regex(errs, &c.url)?,
                 url_argument: c.url_argument.unwrap_or(0),
                 without_header: c.without_header.clone(),
@@ -551,6 +558,7 @@ impl Matcher {
             }
             Matcher::JsCall {
                 callees,
+                without_argument,
                 url,
                 url_argument,
                 without_header,
@@ -559,6 +567,15 @@ impl Matcher {
                 for call in &js.calls {
                     if !name_matches(callees, &call.callee) {
                         continue;
+                    }
+                    if let Some(index) = without_argument {
+                        let args = call.receiver_args.as_ref().unwrap_or(&call.args);
+                        let missing = args
+                            .get(*index)
+                            .is_none_or(|a| a.kind == JsValueKind::Nullish);
+                        if !missing {
+                            continue;
+                        }
                     }
                     let url_text = call.args.get(*url_argument).and_then(JsValue::text);
                     if let Some(r) = url {
@@ -576,7 +593,11 @@ impl Matcher {
                         path: None,
                         span: Some(call.callee_span),
                         text: call.callee.clone(),
-                        label: without_header.as_ref().map(|h| format!("no `{h}` header")),
+                        label: match (without_header, without_argument) {
+                            (Some(h), _) => Some(format!("no `{h}` header")),
+                            (None, Some(i)) => Some(format!("no argument {}", i + 1)),
+                            (None, None) => None,
+                        },
                     });
                 }
             }
