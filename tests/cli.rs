@@ -9,35 +9,12 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::repo_root;
+use common::{guardrail, repo_root, run as stdout, write};
 use std::fs;
-use std::path::Path;
 use tempfile::TempDir;
-
-fn guardrail() -> Command {
-    let mut cmd = assert_cmd::cargo_bin_cmd!("guardrail");
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-fn write(dir: &Path, rel: &str, content: &[u8]) {
-    let path = dir.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, content).unwrap();
-}
 
 fn fixture(rel: &str) -> String {
     repo_root().join("fixtures").join(rel).display().to_string()
-}
-
-fn stdout(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 const VERSIONED: &[u8] = b"version: '3.9'\nservices:\n  web:\n    image: nginx\n";

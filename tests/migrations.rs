@@ -10,13 +10,10 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::{check_dir, repo_root};
+use common::{check_dir, git, guardrail, repo_root, run, write};
 use guardrail::config::{CliOverrides, Settings};
 use guardrail::engine;
 use std::fs;
-use std::path::Path;
-use std::process::Command as Process;
 use tempfile::TempDir;
 
 fn findings(report: &engine::Report) -> Vec<(String, String, Option<usize>)> {
@@ -95,31 +92,6 @@ fn incident_with_base_adds_the_deleted_migration() {
 
 // ---- real git ----
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Process::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, text).unwrap();
-}
-
 const MIGRATION_0001: &str = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = []\n";
 const MIGRATION_0002: &str = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial')]\n    operations = []\n";
 
@@ -141,21 +113,6 @@ fn repo_with_history() -> TempDir {
     git(dir, &["commit", "-q", "-m", "base"]);
     git(dir, &["checkout", "-q", "-b", "feature"]);
     tmp
-}
-
-fn guardrail() -> Command {
-    let mut cmd = assert_cmd::cargo_bin_cmd!("guardrail");
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 #[test]

@@ -11,32 +11,10 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::repo_root;
+use common::{guardrail, repo_root, run, write};
 use std::fs;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
-
-fn guardrail() -> Command {
-    let mut cmd = assert_cmd::cargo_bin_cmd!("guardrail");
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn write(dir: &Path, rel: &str, content: &str) {
-    let path = dir.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, content).unwrap();
-}
 
 fn frontend() -> PathBuf {
     repo_root().join("fixtures/packs/frontend")
@@ -317,29 +295,36 @@ fn the_baseline_holds_pack_findings() {
     assert_eq!(code, 0, "{out}");
 }
 
-#[test]
-fn rules_new_writes_a_rule_that_passes_for_every_matcher() {
-    let dir = TempDir::new().unwrap();
-    let pack = dir.path().join("ci/rules.toml");
-    let matchers = [
-        "pattern",
-        "dockerfile-instruction",
-        "yaml-key",
-        "toml-key",
-        "python-call",
-        "js-call",
-        "required-file",
-        "forbidden-path",
-    ];
-    for (i, m) in matchers.iter().enumerate() {
+/// Every matcher `rules new` has a template for.
+const MATCHERS: [&str; 8] = [
+    "pattern",
+    "dockerfile-instruction",
+    "yaml-key",
+    "toml-key",
+    "python-call",
+    "js-call",
+    "required-file",
+    "forbidden-path",
+];
+
+/// Writes one rule of each template into `pack`: `ACME001`.. as `acme/rule-0`..
+fn new_rule_of_each_matcher(pack: &Path) {
+    for (i, m) in MATCHERS.iter().enumerate() {
         let (code, out, err) = run(guardrail()
             .args(["rules", "new"])
-            .arg(&pack)
+            .arg(pack)
             .args(["--code", &format!("ACME{:03}", i + 1)])
             .args(["--slug", &format!("acme/rule-{i}")])
             .args(["--matcher", m]));
         assert_eq!(code, 0, "{m}: {out}{err}");
     }
+}
+
+#[test]
+fn rules_new_writes_a_rule_that_passes_for_every_matcher() {
+    let dir = TempDir::new().unwrap();
+    let pack = dir.path().join("ci/rules.toml");
+    new_rule_of_each_matcher(&pack);
     let (code, out, err) = run(guardrail().args(["rules", "test"]).arg(&pack));
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("8 rules passed, 0 failed"), "{out}");
@@ -361,27 +346,7 @@ fn rules_new_writes_a_rule_that_passes_for_every_matcher() {
 fn every_matcher_reports_at_its_span() {
     let dir = TempDir::new().unwrap();
     let pack = dir.path().join("rules/team.toml");
-    for (i, m) in [
-        "pattern",
-        "dockerfile-instruction",
-        "yaml-key",
-        "toml-key",
-        "python-call",
-        "js-call",
-        "required-file",
-        "forbidden-path",
-    ]
-    .iter()
-    .enumerate()
-    {
-        let (code, _, err) = run(guardrail()
-            .args(["rules", "new"])
-            .arg(&pack)
-            .args(["--code", &format!("ACME{:03}", i + 1)])
-            .args(["--slug", &format!("acme/rule-{i}")])
-            .args(["--matcher", m]));
-        assert_eq!(code, 0, "{err}");
-    }
+    new_rule_of_each_matcher(&pack);
     write(
         dir.path(),
         "guardrail.toml",

@@ -4,35 +4,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
-use assert_cmd::Command;
+mod common;
+
+use common::{guardrail, run, write};
+
 use std::fs;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
-fn guardrail() -> Command {
-    let mut cmd = assert_cmd::cargo_bin_cmd!("guardrail");
-    cmd.env("NO_COLOR", "1").timeout(Duration::from_secs(60));
-    cmd
-}
-
-fn write(dir: &Path, rel: &str, content: &str) {
-    let path = dir.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, content).unwrap();
-}
-
 const VERSIONED: &str = "version: '3.9'\nservices:\n  web:\n    image: nginx\n";
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn thread_counts_are_clamped_to_the_machine() {

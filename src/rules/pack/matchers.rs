@@ -18,7 +18,7 @@ use crate::index::FileEntry;
 use crate::model::required_files::{CompiledEntry, RequiredFileEntry};
 use crate::syntax::js::{JsValue, JsValueKind};
 use crate::syntax::yaml::{YamlNode, YamlValue};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 use toml::Spanned;
@@ -366,24 +366,7 @@ impl Matcher {
             if f.paths.is_empty() {
                 return Err(errs.error(span, "`paths` is empty", "paths", None));
             }
-            let mut builder = GlobSetBuilder::new();
-            for p in &f.paths {
-                let mut text = p.get_ref().trim_start_matches("./").to_string();
-                if !text.contains('/') {
-                    text = format!("**/{text}");
-                }
-                let glob = GlobBuilder::new(&text)
-                    .literal_separator(true)
-                    .build()
-                    .map_err(|e| {
-                        errs.error(p.span(), format!("invalid glob: {e}"), "invalid glob", None)
-                    })?;
-                builder.add(glob);
-            }
-            return builder
-                .build()
-                .map(Matcher::Forbidden)
-                .map_err(|e| errs.error(span, format!("invalid globs: {e}"), "paths", None));
+            return super::globset(errs, &f.paths, "paths").map(Matcher::Forbidden);
         }
         Err(errs.error(0..0, "no matcher", "here", None))
     }
