@@ -831,7 +831,7 @@ impl Credentials {
             return (!default.is_empty()).then(|| default.to_string());
         }
         let lower = v.to_ascii_lowercase();
-        (!v.contains('$') && self.default_values.iter().any(|d| *d == lower)).then(|| v.to_string())
+        (!v.contains('$') && self.default_values.contains(&lower)).then(|| v.to_string())
     }
 }
 

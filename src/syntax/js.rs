@@ -121,10 +121,11 @@ pub fn parse(text: &str, dialect: Dialect) -> JsFile {
     'walk: loop {
         let node = cursor.node();
         let descend = !node.is_error();
-        if node.kind() == "call_expression" && !node.has_error() {
-            if let Some(call) = call(node, text) {
-                calls.push(call);
-            }
+        if node.kind() == "call_expression"
+            && !node.has_error()
+            && let Some(call) = call(node, text)
+        {
+            calls.push(call);
         }
         if descend && cursor.goto_first_child() {
             continue;

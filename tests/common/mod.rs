@@ -25,10 +25,10 @@ pub fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
 }
 
 /// Writes a file under `dir`, creating its folders.
-pub fn write(dir: &Path, rel: &str, content: impl AsRef<[u8]>) {
+pub fn write(dir: &Path, rel: &str, content: &(impl AsRef<[u8]> + ?Sized)) {
     let path = dir.join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, content).unwrap();
+    std::fs::write(path, content.as_ref()).unwrap();
 }
 
 /// Runs git in `dir` with a fixed identity and no user or system configuration.
