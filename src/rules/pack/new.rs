@@ -188,6 +188,7 @@ summary = "An HTTP call without a timeout"
 message = "`{match}` has no `timeout=`"
 note = "requests waits forever by default: one slow upstream holds a worker until every worker is stuck"
 help = "pass `timeout=` (seconds), e.g. `requests.get(url, timeout=10)`"
+exclude = ["**/tests/**", "**/test_*.py", "**/conftest.py"]
 doc = """
 ## What it does
 Finds `requests` calls without `timeout=`, resolved through imports.
@@ -224,6 +225,8 @@ summary = "A request to a private endpoint sends no Authorization header"
 message = "`{match}` calls a private endpoint without an `Authorization` header"
 note = "the API answers 401 for private and draft resources: signed-in users lose access to them (incident 3)"
 help = "pass the token: `headers: { Authorization: `Bearer ${token}` }`"
+# Tests and mocks call endpoints without a token on purpose.
+exclude = ["**/*.test.*", "**/*.spec.*", "**/__tests__/**", "**/tests/**"]
 doc = """
 ## What it does
 Finds `fetch`/`axios` calls whose URL names a private endpoint and whose options have
