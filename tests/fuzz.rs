@@ -4341,3 +4341,199 @@ fuzz_test! {
         shape_property("fuzz_long_project_gitignore", &[(ProjectLong::GitignorePatterns, 30_000)], long_project_case);
     }
 }
+
+// ---------------------------------------------------------------------------------
+// JavaScript/TypeScript calls, TOML trees, rule packs
+// ---------------------------------------------------------------------------------
+
+fn js_atom() -> BoxedStrategy<String> {
+    prop_oneof![
+        3 => tok(&["'/api/projects/private/'", "`${API}/projects/drafts/${id}`", "\"x\"", "id", "token", "null", "undefined", "1", "opts", "`a${`b${c}`}d`", "'é💥'"]),
+        2 => "[a-z]{1,6}",
+        1 => nasty(),
+    ]
+    .boxed()
+}
+
+/// JS-like code: calls with string, template, concatenated and object arguments,
+/// member chains through calls, spreads, JSX and TypeScript casts.
+fn js_text() -> BoxedStrategy<String> {
+    let callee = tok(&[
+        "fetch",
+        "axios.get",
+        "axios.create().post",
+        "api(token).get",
+        "api().get",
+        "this.http.get",
+        "a.b.c.d",
+        "(fetch)",
+        "fetch!",
+        "new Foo",
+    ]);
+    let value = js_atom().prop_recursive(4, 32, 4, |inner| {
+        prop_oneof![
+            vec(inner.clone(), 0..4).prop_map(|v| v.join(" + ")),
+            vec(
+                (
+                    tok(&[
+                        "headers",
+                        "Authorization",
+                        "'Accept'",
+                        "[k]",
+                        "method",
+                        "...rest"
+                    ]),
+                    inner.clone()
+                ),
+                0..4
+            )
+            .prop_map(|kv| {
+                let body: Vec<String> = kv
+                    .into_iter()
+                    .map(|(k, v)| {
+                        if k.starts_with("...") {
+                            k
+                        } else {
+                            format!("{k}: {v}")
+                        }
+                    })
+                    .collect();
+                format!("{{ {} }}", body.join(", "))
+            }),
+            inner.clone().prop_map(|v| format!("({v} as Options)")),
+            inner
+                .clone()
+                .prop_map(|v| format!("<div onClick={{() => {v}}}>{{x}}</div>")),
+        ]
+    });
+    let call = (callee, vec(value, 0..4)).prop_map(|(c, args)| format!("{c}({})", args.join(", ")));
+    let line = prop_oneof![
+        4 => call.clone().prop_map(|c| format!("const r = await {c};")),
+        2 => call.prop_map(|c| format!("export const f = (t: string) => {c};")),
+        1 => tok(&["import api from './api';", "// guardrail: ignore[TM001]", "function f() {", "}", "type T<X> = X;", "<T>x;"]),
+    ];
+    (vec(line, 0..16), any::<bool>(), any::<bool>())
+        .prop_map(|(lines, crlf, bom)| finish(lines, crlf, bom, true))
+        .boxed()
+}
+
+fn js_value_spans(text: &str, v: &guardrail::syntax::js::JsValue) -> Result<(), String> {
+    use guardrail::syntax::js::JsValueKind;
+    span_ok(text, v.span, "argument")?;
+    if let JsValueKind::Object { props, .. } = &v.kind {
+        for p in props {
+            span_ok(text, p.key_span, "key")?;
+            js_value_spans(text, &p.value)?;
+        }
+    }
+    Ok(())
+}
+
+fuzz_test! {
+    fn fuzz_js_calls() {
+        use guardrail::syntax::js::{self, Dialect};
+        property("fuzz_js_calls", vec![], cases(), mix(js_text()), false, |text| {
+            for dialect in [Dialect::JavaScript, Dialect::TypeScript, Dialect::Tsx] {
+                let file = js::parse(text, dialect);
+                ensure(file.calls.len() <= text.len(), || format!("{} calls for {} bytes", file.calls.len(), text.len()))?;
+                for c in &file.calls {
+                    span_ok(text, c.span, "call")?;
+                    span_ok(text, c.callee_span, "callee")?;
+                    for a in c.args.iter().chain(c.receiver_args.iter().flatten()) {
+                        js_value_spans(text, a)?;
+                    }
+                }
+            }
+            Ok(())
+        });
+    }
+}
+
+fuzz_test! {
+    fn fuzz_toml_tree() {
+        property("fuzz_toml_tree", vec![], cases(), mix(config_text()), false, |text| {
+            if let Ok(doc) = guardrail::syntax::toml::parse(text) {
+                let mut stack = vec![&doc];
+                while let Some(node) = stack.pop() {
+                    span_ok(text, node.span, "toml node")?;
+                    if let Some(map) = node.as_map() {
+                        for (k, v) in map {
+                            span_ok(text, k.span, "toml key")?;
+                            stack.push(v);
+                        }
+                    } else if let Some(items) = node.as_seq() {
+                        stack.extend(items);
+                    }
+                }
+            }
+            Ok(())
+        });
+    }
+}
+
+/// The incident-3 pack with lines dropped, doubled or replaced: every load either
+/// fails with a report or gives rules whose examples run.
+fn pack_text() -> BoxedStrategy<String> {
+    let base = include_str!("../fixtures/packs/frontend/guardrail-rules/auth.toml");
+    let lines: Vec<String> = base.lines().map(String::from).collect();
+    let n = lines.len();
+    let edit = prop_oneof![
+        (0..n).prop_map(|i| (i, 0u8, String::new())),
+        (0..n).prop_map(|i| (i, 1u8, String::new())),
+        (
+            0..n,
+            tok(&[
+                "regex = '('",
+                "[rule.pattern]",
+                "kinds = [\"nope\"]",
+                "files = [\"[\"]",
+                "code = \"GR501\"",
+                "url-argument = 99",
+                "without-argument = 18446744073709551615",
+                "should-match = [\"a\"]",
+                "[[rule.tests]]",
+                "path = \"/\"",
+                "callees = [\"\"]",
+                "severity = \"fatal\"",
+                "when = \"missing\"",
+                "stage = \"final\""
+            ])
+        )
+            .prop_map(|(i, t)| (i, 2u8, t)),
+    ];
+    vec(edit, 0..6)
+        .prop_map(move |edits| {
+            let mut out = lines.clone();
+            for (i, op, t) in edits {
+                let i = i.min(out.len().saturating_sub(1));
+                match op {
+                    0 if !out.is_empty() => {
+                        out.remove(i);
+                    }
+                    1 if !out.is_empty() => {
+                        let l = out[i].clone();
+                        out.insert(i, l);
+                    }
+                    _ => out.insert(i.min(out.len()), t),
+                }
+            }
+            out.join("\n")
+        })
+        .boxed()
+}
+
+fuzz_test! {
+    fn fuzz_rule_packs() {
+        property("fuzz_rule_packs", vec![], cases(), mix(pack_text()), false, |text| {
+            let mut taken = guardrail::rules::pack::taken_by(guardrail::rules::all());
+            if let Ok(pack) = guardrail::rules::pack::load("auth.toml", text, &mut taken) {
+                for rule in &pack.rules {
+                    for f in guardrail::rules::pack::examples::run(rule) {
+                        ensure(f.span.end <= text.len(), || format!("failure span {:?} past the pack", f.span))?;
+                    }
+                }
+            }
+            Ok(())
+        });
+    }
+}
