@@ -275,6 +275,32 @@ fn pack_rules_are_listed_explained_and_in_sarif() {
     let result = &v["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "TM001");
     assert_eq!(result["ruleIndex"], index);
+    assert!(rules[index]["helpUri"].is_null(), "no docs-url, no helpUri");
+
+    // With `docs-url`, every rule links to its page (SARIF `helpUri`).
+    let dir = pack_tree(
+        "docs-url = \"https://example.com/guardrail/{code}.html\"\n",
+        BAD_CALL,
+    );
+    let (_, out, _) = run(guardrail()
+        .args(["check", ".", "--format", "sarif"])
+        .current_dir(dir.path()));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    for r in rules {
+        assert_eq!(
+            r["helpUri"],
+            format!(
+                "https://example.com/guardrail/{}.html",
+                r["id"].as_str().unwrap()
+            )
+            .as_str()
+        );
+    }
+    let dir = pack_tree("docs-url = \"example.com/{code}\"\n", BAD_CALL);
+    let (code, _, err) = run(guardrail().arg("check").arg(dir.path()));
+    assert_eq!(code, 2);
+    assert!(err.contains("docs-url is an http(s) URL"), "{err}");
 }
 
 #[test]

@@ -73,6 +73,9 @@ pub struct ConfigFile {
     pub baseline: Option<Spanned<String>>,
     /// Rule packs (paths or globs relative to this file): `["ci/guardrail-rules/*.toml"]`.
     pub packs: Option<Vec<Spanned<String>>>,
+    /// Where a rule's documentation is published, `{code}` and `{slug}` filled in
+    /// (SARIF `helpUri`): `"https://example.com/guardrail/{code}.html"`.
+    pub docs_url: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -258,7 +261,7 @@ pub fn parse(
             format!("invalid configuration: {}", e.message().trim()),
             "here",
             Some(format!(
-                "valid keys: select, ignore, fail-on, exclude, max-file-size, baseline, [severity], \
+                "valid keys: select, ignore, fail-on, exclude, max-file-size, baseline, docs-url, [severity], \
                  [per-path-ignores], [odoo], [security], [middleware], [docker], [compose], packs; `guardrail init` writes a commented {CONFIG_FILE}"
             )),
         )
@@ -316,6 +319,8 @@ pub struct Settings {
     pub baseline: Option<PathBuf>,
     /// Measure every rule (`--timings`).
     pub timings: bool,
+    /// `docs-url`: a rule's documentation page, `{code}`/`{slug}` to fill in.
+    pub docs_url: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -582,7 +587,24 @@ impl Settings {
                 .unwrap_or_else(|| Path::new(""));
             dir.join(b.get_ref())
         });
+        let docs_url = match &file.docs_url {
+            Some(u)
+                if !(u.get_ref().starts_with("https://") || u.get_ref().starts_with("http://"))
+                    || !(u.get_ref().contains("{code}") || u.get_ref().contains("{slug}")) =>
+            {
+                return Err(config_error(
+                    config,
+                    u.span(),
+                    "docs-url is an http(s) URL with `{code}` or `{slug}` where the rule goes: \
+                     \"https://example.com/guardrail/rules/{code}.html\""
+                        .to_string(),
+                ));
+            }
+            Some(u) => Some(u.get_ref().clone()),
+            None => None,
+        };
         Ok(Settings {
+            docs_url,
             timings: false,
             baseline,
             options: Options {
@@ -787,6 +809,10 @@ fail-on = "error"
 
 # Files over this many bytes are skipped with a note.
 # max-file-size = 5242880
+
+# Where the rules' documentation is published, for SARIF's helpUri (code scanning links
+# each alert's rule to it): `{code}` and `{slug}` are filled in.
+# docs-url = "https://github.com/acme/guardrail/blob/main/docs/rules/{code}.md"
 
 # Findings recorded by `guardrail check --write-baseline FILE` are not reported.
 # baseline = "guardrail-baseline.json"

@@ -81,6 +81,8 @@ pub struct Report {
     pub timings: Timings,
     /// The rules of the configured packs (SARIF lists them beside the built-in ones).
     pub pack_rules: Vec<&'static crate::lint::rule::RuleMeta>,
+    /// `docs-url` of the configuration: a rule's page, `{code}`/`{slug}` filled in.
+    pub docs_url: Option<String>,
 }
 
 /// Time per phase and per rule, for `--timings`. Parsing is lazy: it is counted in the
@@ -244,6 +246,7 @@ pub fn check(
             .skip(crate::rules::all().len())
             .map(|r| r.meta())
             .collect(),
+        docs_url: settings.docs_url.clone(),
     })
 }
 

@@ -47,6 +47,8 @@ struct ReportingDescriptor {
     name: &'static str,
     short_description: Text,
     full_description: Text,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
     help: Help,
     default_configuration: Configuration,
     properties: RuleProperties,
@@ -149,6 +151,7 @@ pub fn render(outcome: &Outcome) -> String {
             }
         }
     }
+    let docs_url = outcome.reports.iter().find_map(|r| r.docs_url.as_deref());
     let descriptors = all
         .iter()
         .map(|m| {
@@ -164,6 +167,7 @@ pub fn render(outcome: &Outcome) -> String {
                         .doc_section("What it does")
                         .unwrap_or_else(|| m.summary.to_string()),
                 },
+                help_uri: docs_url.map(|u| u.replace("{code}", m.code).replace("{slug}", m.slug)),
                 help: Help {
                     text: doc.clone(),
                     markdown: doc,
