@@ -438,3 +438,70 @@ fn every_matcher_reports_at_its_span() {
         .collect();
     insta::assert_debug_snapshot!("every_matcher", got);
 }
+
+/// A one-rule pack with a `pattern` matcher over `files`.
+fn pattern_pack(regex: &str, files: &str) -> String {
+    format!(
+        r#"[pack]
+name = "t"
+
+[[rule]]
+code = "ZZ1"
+slug = "team/pattern"
+severity = "warning"
+summary = "A pattern"
+message = "found `{{match}}`"
+note = "why"
+help = "what"
+files = ["{files}"]
+doc = """
+## What it does
+Finds a pattern.
+## Why it breaks production
+Because.
+## Example
+```text
+a
+```
+Use instead:
+```text
+b
+```
+"""
+
+[rule.pattern]
+regex = '{regex}'
+
+[[rule.tests]]
+path = "x.txt"
+should-match = "a"
+
+[[rule.tests]]
+path = "x.txt"
+should-not-match = "b"
+"#
+    )
+}
+
+#[test]
+fn a_rule_that_matches_everything_reports_a_bounded_number_with_the_count() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "guardrail.toml", "packs = [\"p.toml\"]\n");
+    write(dir.path(), "p.toml", &pattern_pack("a", "*.txt"));
+    write(dir.path(), "big.txt", &"a\n".repeat(5000));
+    let (code, out, err) = run(guardrail().arg("check").arg(dir.path()).args([
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let d = v["diagnostics"].as_array().unwrap();
+    assert_eq!(d.len(), 1000);
+    let notes: Vec<&str> = d.iter().filter_map(|x| x["note"].as_str()).collect();
+    assert!(
+        notes.iter().any(|n| n.contains("1000 of the 5000 matches")),
+        "{notes:?}"
+    );
+}

@@ -20,6 +20,9 @@ struct JsonDiagnostic<'a> {
     message: &'a str,
     path: &'a str,
     span: Option<crate::core::source::Position>,
+    /// What breaks in production.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
     help: Option<&'a str>,
 }
 
@@ -46,6 +49,7 @@ pub fn render(outcome: &Outcome) -> String {
                 message: &d.message,
                 path: d.path.as_str(),
                 span: d.position,
+                note: d.note.as_deref(),
                 help: d.help.as_deref(),
             })
             .collect(),

@@ -120,6 +120,9 @@ impl FileFilter {
     }
 }
 
+/// The most findings one pack rule reports in one file.
+pub const MAX_HITS_PER_FILE: usize = 1000;
+
 /// A compiled pack rule.
 #[derive(Debug)]
 pub struct PackRule {
@@ -167,10 +170,24 @@ impl PackRule {
         d
     }
 
-    /// The findings in one file (whether the rule reads it is the caller's check).
+    /// The findings in one file (whether the rule reads it is the caller's check). A
+    /// rule matching more than [`MAX_HITS_PER_FILE`] times in one file (a regex that
+    /// matches everything) reports that many, the last one saying how many there were.
     pub fn check_entry(&self, file: &FileEntry, out: &mut Vec<Diagnostic>) {
-        for hit in self.matcher.check_file(file) {
-            out.push(self.diagnostic(&hit.path.clone().unwrap_or_else(|| file.path.clone()), hit));
+        let hits = self.matcher.check_file(file);
+        let total = hits.len();
+        for hit in hits.into_iter().take(MAX_HITS_PER_FILE) {
+            let path = hit.path.clone().unwrap_or_else(|| file.path.clone());
+            out.push(self.diagnostic(&path, hit));
+        }
+        if total > MAX_HITS_PER_FILE
+            && let Some(last) = out.last_mut()
+        {
+            let note = format!(
+                "{} ({MAX_HITS_PER_FILE} of the {total} matches in this file are reported)",
+                last.note.clone().unwrap_or_default()
+            );
+            last.note = Some(note);
         }
     }
 }
