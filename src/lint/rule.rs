@@ -27,6 +27,10 @@ pub struct RuleMeta {
     pub kinds: &'static [FileKind],
     /// Compares with a base (`--base`/`--staged`); does not run without one.
     pub git_aware: bool,
+    /// Kinds of files whose removal causes this rule's findings in files the change did
+    /// not touch (a deleted migration breaks its dependents): `--new-only` keeps the
+    /// rule's findings when the change removed such a file.
+    pub caused_by_removal_of: &'static [FileKind],
     /// The project models the rule reads, built before any rule runs.
     pub needs: &'static [Need],
 }
@@ -130,7 +134,8 @@ macro_rules! declare_rule {
             summary: $summary:literal,
             kinds: [$($kind:ident),* $(,)?]
             $(, needs: [$($need:ident),* $(,)?])?
-            $(, git_aware: $git:literal)? $(,)?
+            $(, git_aware: $git:literal)?
+            $(, caused_by_removal_of: [$($removal:ident),* $(,)?])? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -146,6 +151,7 @@ macro_rules! declare_rule {
                 doc: concat!($($doc, "\n"),*),
                 kinds: &[$($crate::core::kind::FileKind::$kind),*],
                 git_aware: false $(|| $git)?,
+                caused_by_removal_of: &[$($($crate::core::kind::FileKind::$removal),*)?],
                 needs: &[$($($crate::model::project::Need::$need),*)?],
             };
         }

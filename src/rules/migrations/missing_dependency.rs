@@ -49,6 +49,7 @@ declare_rule! {
         summary: "A migration depends on a migration that does not exist",
         kinds: [DjangoMigration, Python, DjangoSettings],
         needs: [Django],
+        caused_by_removal_of: [DjangoMigration],
     }
 }
 

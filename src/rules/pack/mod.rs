@@ -503,6 +503,7 @@ fn compile(
         doc: leak(doc.clone()),
         kinds: meta_kinds,
         git_aware: false,
+        caused_by_removal_of: &[],
         needs: &[],
     }));
     let owner = format!("rule `{code}` ({slug}) of {}", errs.display);
