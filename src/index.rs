@@ -2,6 +2,7 @@
 //! text and its parsed forms. A load or parse failure is a value kept here and turned
 //! into exactly one diagnostic at the end of the run, whichever rules asked for the file.
 
+use crate::cache::{Digest, FactsCache};
 use crate::core::kind::FileKind;
 use crate::core::path::RelPath;
 use crate::core::severity::Severity;
@@ -62,6 +63,8 @@ pub struct FileEntry {
     dockerfile: OnceLock<crate::syntax::dockerfile::Dockerfile>,
     requirements: OnceLock<ReqFile>,
     pyproject: OnceLock<Result<Vec<Dependency>, ParseFailure>>,
+    /// Facts kept across runs, asked before parsing (`None`: parse every time).
+    cache: Option<Arc<FactsCache>>,
 }
 
 impl FileEntry {
@@ -81,6 +84,7 @@ impl FileEntry {
             dockerfile: OnceLock::new(),
             requirements: OnceLock::new(),
             pyproject: OnceLock::new(),
+            cache: None,
         }
     }
 
@@ -120,10 +124,19 @@ impl FileEntry {
         let Some(source) = self.source() else {
             return MigrationLoad::Unreadable;
         };
-        match self
-            .migration
-            .get_or_init(|| migration::extract(&source.text))
-        {
+        match self.migration.get_or_init(|| match &self.cache {
+            Some(cache) => {
+                let digest = Digest::of(&source.text);
+                cache
+                    .migration(self.path.as_str(), digest)
+                    .unwrap_or_else(|| {
+                        let parsed = migration::extract(&source.text);
+                        cache.put_migration(self.path.as_str(), digest, &parsed);
+                        parsed
+                    })
+            }
+            None => migration::extract(&source.text),
+        }) {
             Ok(Some(facts)) => MigrationLoad::Facts(facts),
             Ok(None) => MigrationLoad::NotAMigration,
             Err(_) => MigrationLoad::Unparseable,
@@ -293,6 +306,14 @@ impl Index {
             by_kind,
             partial: false,
         }
+    }
+
+    /// Lets every file ask `cache` for its facts before parsing, and record them there.
+    pub fn with_cache(mut self, cache: &Arc<FactsCache>) -> Self {
+        for f in &mut self.files {
+            f.cache = Some(Arc::clone(cache));
+        }
+        self
     }
 
     /// Marks the index as holding only some files of the tree.

@@ -136,6 +136,9 @@ enum Found {
 }
 
 const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
+/// The name of guardrail's cache folder (`cache::DEFAULT_DIR`): never walked. A cache
+/// folder elsewhere in the tree (`--cache-dir`) holds a `.gitignore` of `*`.
+pub const CACHE_DIR: &str = ".guardrail_cache";
 
 /// Walks `root` (a directory). `excludes` are gitignore-syntax globs relative to it.
 pub fn discover(root: &Path, excludes: &[String], threads: usize) -> Discovered {
@@ -167,6 +170,10 @@ pub fn discover(root: &Path, excludes: &[String], threads: usize) -> Discovered 
         move |e: &ignore::DirEntry| {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             if is_dir && VCS_DIRS.iter().any(|d| e.file_name() == *d) {
+                return false;
+            }
+            // guardrail's own facts cache (`crate::cache`), in any scan root below.
+            if is_dir && e.file_name() == CACHE_DIR {
                 return false;
             }
             if e.depth() == 0 {
