@@ -1,7 +1,9 @@
 //! The facts cache: per-file facts kept across runs, content-addressed, so a warm run
-//! reads facts instead of parsing (issue 11; ruff's cache is the model). Today it holds
-//! what parsing Django migrations yields ([`MigrationResult`]: the facts, "not a
-//! migration", or the parse failure), the family that dominated a monorepo's check.
+//! reads facts instead of parsing (issue 11; ruff's cache is the model). It holds what
+//! parsing a Django migration yields ([`MigrationResult`]: the facts, "not a migration",
+//! or the parse failure; the family that dominated a monorepo's check) and a Python
+//! file's summary ([`PythonResult`]: `PyModule` or the parse failure; the next largest
+//! parse cost of a warm run).
 //!
 //! - **Key.** An entry is looked up by the file's path (relative to the scan root) and is
 //!   used only when the file's text has the recorded length and 128-bit XXH3 hash
@@ -30,6 +32,7 @@
 
 use crate::core::source::{ParseFailure, Span};
 use crate::syntax::migration::{DepRef, DepTarget, MigrationFacts};
+use crate::syntax::python::{Handler, ImportName, PyClass, PyModule, PyNode, PyStmt, PyValue};
 use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -41,16 +44,18 @@ pub const DEFAULT_DIR: &str = crate::input::discover::CACHE_DIR;
 
 /// What parsing a file as a Django migration yields.
 pub type MigrationResult = Result<Option<MigrationFacts>, ParseFailure>;
+/// What parsing a file as Python and summarising it yields.
+pub type PythonResult = Result<PyModule, ParseFailure>;
 
 const MAGIC: &[u8; 8] = b"GRFACTS\0";
 /// Bump when the encoding below changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What the cached values depend on besides a file's text.
 fn schema() -> u64 {
     let parts: [&str; 5] = [
         env!("CARGO_PKG_VERSION"),
-        "migration-facts",
+        "migration-facts python-summary",
         include_str!("syntax/migration.rs"),
         include_str!("syntax/python.rs"),
         include_str!("../Cargo.lock"),
@@ -79,10 +84,36 @@ impl Digest {
     }
 }
 
+/// The forms of one text that some run asked for.
 #[derive(Clone, Debug, PartialEq)]
 struct Entry {
     digest: Digest,
-    migration: MigrationResult,
+    migration: Option<MigrationResult>,
+    python: Option<PythonResult>,
+}
+
+impl Entry {
+    fn new(digest: Digest) -> Self {
+        Self {
+            digest,
+            migration: None,
+            python: None,
+        }
+    }
+
+    /// `self`, its missing forms taken from `older` when that is of the same text.
+    fn merged(&self, older: Option<&Entry>) -> Entry {
+        let mut out = self.clone();
+        if let Some(older) = older.filter(|o| o.digest == self.digest) {
+            if out.migration.is_none() {
+                out.migration.clone_from(&older.migration);
+            }
+            if out.python.is_none() {
+                out.python.clone_from(&older.python);
+            }
+        }
+        out
+    }
 }
 
 /// Hits and misses of a run.
@@ -131,31 +162,58 @@ impl FactsCache {
         &self.file
     }
 
-    /// The migration facts of `path` if they were stored for this very text.
-    pub fn migration(&self, path: &str, digest: Digest) -> Option<MigrationResult> {
-        match self.stored.get(path) {
-            Some(e) if e.digest == digest => {
-                self.hits.fetch_add(1, Ordering::Relaxed);
-                Some(e.migration.clone())
+    /// A form of `path` if it was stored for this very text; counts a hit or a miss.
+    fn get<T: Clone>(
+        &self,
+        path: &str,
+        digest: Digest,
+        form: impl Fn(&Entry) -> &Option<T>,
+    ) -> Option<T> {
+        let found = self
+            .stored
+            .get(path)
+            .filter(|e| e.digest == digest)
+            .and_then(|e| form(e).clone());
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Records a form of `path` (with text `digest`) this run parsed.
+    fn put(&self, path: &str, digest: Digest, set: impl FnOnce(&mut Entry)) {
+        if let Ok(mut fresh) = self.fresh.lock() {
+            let entry = fresh
+                .entry(path.to_string())
+                .or_insert_with(|| Entry::new(digest));
+            if entry.digest != digest {
+                *entry = Entry::new(digest);
             }
-            _ => {
-                self.misses.fetch_add(1, Ordering::Relaxed);
-                None
-            }
+            set(entry);
         }
     }
 
-    /// Records what parsing `path` (with text `digest`) yielded.
+    /// The migration facts of `path` if they were stored for this very text.
+    pub fn migration(&self, path: &str, digest: Digest) -> Option<MigrationResult> {
+        self.get(path, digest, |e| &e.migration)
+    }
+
+    /// Records what parsing `path` as a migration yielded.
     pub fn put_migration(&self, path: &str, digest: Digest, value: &MigrationResult) {
-        if let Ok(mut fresh) = self.fresh.lock() {
-            fresh.insert(
-                path.to_string(),
-                Entry {
-                    digest,
-                    migration: value.clone(),
-                },
-            );
-        }
+        self.put(path, digest, |e| e.migration = Some(value.clone()));
+    }
+
+    /// The Python summary of `path` if it was stored for this very text.
+    pub fn python(&self, path: &str, digest: Digest) -> Option<PythonResult> {
+        self.get(path, digest, |e| &e.python)
+    }
+
+    /// Records what parsing `path` as Python yielded.
+    pub fn put_python(&self, path: &str, digest: Digest, value: &PythonResult) {
+        self.put(path, digest, |e| e.python = Some(value.clone()));
     }
 
     pub fn stats(&self) -> CacheStats {
@@ -174,15 +232,18 @@ impl FactsCache {
             Err(_) => return Ok(false),
         };
         let mut kept = 0;
+        let mut merged: Vec<(&str, Entry)> = Vec::with_capacity(fresh.len());
         let mut all: Vec<(&str, &Entry)> = Vec::with_capacity(self.stored.len() + fresh.len());
         for path in live {
+            let stored = self.stored.get(path);
             if let Some(e) = fresh.get(path) {
-                all.push((path, e));
-            } else if let Some(e) = self.stored.get(path) {
+                merged.push((path, e.merged(stored)));
+            } else if let Some(e) = stored {
                 kept += 1;
                 all.push((path, e));
             }
         }
+        all.extend(merged.iter().map(|(p, e)| (*p, e)));
         if fresh.is_empty() && kept == self.stored.len() {
             return Ok(false);
         }
@@ -216,8 +277,10 @@ impl FactsCache {
 //
 //   file   = MAGIC, FORMAT u32, schema u64, count u64, entry*, checksum u64 (XXH3-64 of
 //            every byte before it)
-//   entry  = path str, len u64, hash u128, result
-//   result = 0 failure (message str, span?) | 1 not a migration | 2 facts
+//   entry  = path str, len u64, hash u128, migration, python
+//   migration = 0 absent | 1 failure | 2 not a migration | 3 facts
+//   python    = 0 absent | 1 failure | 2 module
+//   failure   = message str, span?
 //
 // Every type is written by destructuring it whole, so a new field fails to compile here
 // until it is encoded.
@@ -233,15 +296,26 @@ fn encode(entries: &[(&str, &Entry)]) -> Vec<u8> {
         w.u64(entry.digest.len);
         w.0.extend_from_slice(&entry.digest.hash.to_le_bytes());
         match &entry.migration {
-            Err(ParseFailure { message, span }) => {
-                w.u8(0);
-                w.str(message);
-                w.opt_span(*span);
+            None => w.u8(0),
+            Some(Err(failure)) => {
+                w.u8(1);
+                w.failure(failure);
             }
-            Ok(None) => w.u8(1),
-            Ok(Some(facts)) => {
-                w.u8(2);
+            Some(Ok(None)) => w.u8(2),
+            Some(Ok(Some(facts))) => {
+                w.u8(3);
                 w.facts(facts);
+            }
+        }
+        match &entry.python {
+            None => w.u8(0),
+            Some(Err(failure)) => {
+                w.u8(1);
+                w.failure(failure);
+            }
+            Some(Ok(PyModule { body })) => {
+                w.u8(2);
+                w.stmts(body);
             }
         }
     }
@@ -266,12 +340,16 @@ fn decode(bytes: &[u8]) -> Option<FxHashMap<String, Entry>> {
         let len = r.u64()?;
         let hash = u128::from_le_bytes(r.take(16)?.try_into().ok()?);
         let migration = match r.u8()? {
-            0 => Err(ParseFailure {
-                message: r.str()?,
-                span: r.opt_span()?,
-            }),
-            1 => Ok(None),
-            2 => Ok(Some(r.facts()?)),
+            0 => None,
+            1 => Some(Err(r.failure()?)),
+            2 => Some(Ok(None)),
+            3 => Some(Ok(Some(r.facts()?))),
+            _ => return None,
+        };
+        let python = match r.u8()? {
+            0 => None,
+            1 => Some(Err(r.failure()?)),
+            2 => Some(Ok(PyModule { body: r.stmts()? })),
             _ => return None,
         };
         map.insert(
@@ -279,6 +357,7 @@ fn decode(bytes: &[u8]) -> Option<FxHashMap<String, Entry>> {
             Entry {
                 digest: Digest { len, hash },
                 migration,
+                python,
             },
         );
     }
@@ -314,6 +393,238 @@ impl Writer {
             Some(s) => {
                 self.u8(1);
                 self.span(s);
+            }
+        }
+    }
+    fn bool(&mut self, v: bool) {
+        self.u8(u8::from(v));
+    }
+    fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            None => self.u8(0),
+            Some(s) => {
+                self.u8(1);
+                self.str(s);
+            }
+        }
+    }
+    fn failure(&mut self, f: &ParseFailure) {
+        let ParseFailure { message, span } = f;
+        self.str(message);
+        self.opt_span(*span);
+    }
+    fn nodes(&mut self, nodes: &[PyNode]) {
+        self.usize(nodes.len());
+        for n in nodes {
+            self.node(n);
+        }
+    }
+    fn node(&mut self, node: &PyNode) {
+        let PyNode { span, value } = node;
+        self.span(*span);
+        match value {
+            PyValue::Str(s) => {
+                self.u8(0);
+                self.str(s);
+            }
+            PyValue::Int(i) => {
+                self.u8(1);
+                self.0.extend_from_slice(&i.to_le_bytes());
+            }
+            PyValue::Bool(b) => {
+                self.u8(2);
+                self.bool(*b);
+            }
+            PyValue::None => self.u8(3),
+            PyValue::List(v) => {
+                self.u8(4);
+                self.nodes(v);
+            }
+            PyValue::Tuple(v) => {
+                self.u8(5);
+                self.nodes(v);
+            }
+            PyValue::Set(v) => {
+                self.u8(6);
+                self.nodes(v);
+            }
+            PyValue::Dict(items) => {
+                self.u8(7);
+                self.usize(items.len());
+                for (k, v) in items {
+                    match k {
+                        None => self.u8(0),
+                        Some(k) => {
+                            self.u8(1);
+                            self.node(k);
+                        }
+                    }
+                    self.node(v);
+                }
+            }
+            PyValue::Ref(s) => {
+                self.u8(8);
+                self.str(s);
+            }
+            PyValue::Call { func, args, kwargs } => {
+                self.u8(9);
+                self.str(func);
+                self.nodes(args);
+                self.usize(kwargs.len());
+                for (k, v) in kwargs {
+                    self.opt_str(k.as_deref());
+                    self.node(v);
+                }
+            }
+            PyValue::Add(a, b) => {
+                self.u8(10);
+                self.node(a);
+                self.node(b);
+            }
+            PyValue::Contains {
+                item,
+                container,
+                negated,
+            } => {
+                self.u8(11);
+                self.node(item);
+                self.node(container);
+                self.bool(*negated);
+            }
+            PyValue::Other => self.u8(12),
+        }
+    }
+    fn strs(&mut self, v: &[String]) {
+        self.usize(v.len());
+        for s in v {
+            self.str(s);
+        }
+    }
+    fn import_names(&mut self, names: &[ImportName]) {
+        self.usize(names.len());
+        for ImportName { name, alias, span } in names {
+            self.str(name);
+            self.opt_str(alias.as_deref());
+            self.span(*span);
+        }
+    }
+    fn stmts(&mut self, body: &[PyStmt]) {
+        self.usize(body.len());
+        for s in body {
+            self.stmt(s);
+        }
+    }
+    fn stmt(&mut self, stmt: &PyStmt) {
+        match stmt {
+            PyStmt::Assign {
+                targets,
+                value,
+                span,
+            } => {
+                self.u8(0);
+                self.strs(targets);
+                self.node(value);
+                self.span(*span);
+            }
+            PyStmt::AugAssign {
+                target,
+                add,
+                value,
+                span,
+            } => {
+                self.u8(1);
+                self.str(target);
+                self.bool(*add);
+                self.node(value);
+                self.span(*span);
+            }
+            PyStmt::Expr { value, span } => {
+                self.u8(2);
+                self.node(value);
+                self.span(*span);
+            }
+            PyStmt::Return { value, span } => {
+                self.u8(3);
+                match value {
+                    None => self.u8(0),
+                    Some(v) => {
+                        self.u8(1);
+                        self.node(v);
+                    }
+                }
+                self.span(*span);
+            }
+            PyStmt::Import { names, span } => {
+                self.u8(4);
+                self.import_names(names);
+                self.span(*span);
+            }
+            PyStmt::ImportFrom {
+                module,
+                level,
+                names,
+                span,
+            } => {
+                self.u8(5);
+                self.opt_str(module.as_deref());
+                self.u32(*level);
+                self.import_names(names);
+                self.span(*span);
+            }
+            PyStmt::Class(PyClass {
+                name,
+                name_span,
+                span,
+                bases,
+                body,
+            }) => {
+                self.u8(6);
+                self.str(name);
+                self.span(*name_span);
+                self.span(*span);
+                self.nodes(bases);
+                self.stmts(body);
+            }
+            PyStmt::Function { name, span, body } => {
+                self.u8(7);
+                self.str(name);
+                self.span(*span);
+                self.stmts(body);
+            }
+            PyStmt::If {
+                test,
+                body,
+                orelse,
+                span,
+            } => {
+                self.u8(8);
+                self.node(test);
+                self.stmts(body);
+                self.stmts(orelse);
+                self.span(*span);
+            }
+            PyStmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+                span,
+            } => {
+                self.u8(9);
+                self.stmts(body);
+                self.usize(handlers.len());
+                for Handler { types, body } in handlers {
+                    self.strs(types);
+                    self.stmts(body);
+                }
+                self.stmts(orelse);
+                self.stmts(finalbody);
+                self.span(*span);
+            }
+            PyStmt::Block { body, span } => {
+                self.u8(10);
+                self.stmts(body);
+                self.span(*span);
             }
         }
     }
@@ -354,7 +665,7 @@ impl Writer {
         } = facts;
         self.span(*class_span);
         self.refs(dependencies);
-        self.u8(u8::from(*dependencies_complete));
+        self.bool(*dependencies_complete);
         self.opt_span(*dependencies_span);
         self.refs(replaces);
         self.refs(run_before);
@@ -412,8 +723,189 @@ impl Reader<'_> {
             _ => None,
         }
     }
+    fn opt_str(&mut self) -> Option<Option<String>> {
+        match self.u8()? {
+            0 => Some(None),
+            1 => Some(Some(self.str()?)),
+            _ => None,
+        }
+    }
+    fn failure(&mut self) -> Option<ParseFailure> {
+        Some(ParseFailure {
+            message: self.str()?,
+            span: self.opt_span()?,
+        })
+    }
+    /// A list's length, refused when the rest of the file could not hold that many
+    /// items of at least one byte (no huge allocation from a bad count).
+    fn len(&mut self) -> Option<usize> {
+        let n = self.usize()?;
+        (n <= self.0.len()).then_some(n)
+    }
+    fn nodes(&mut self) -> Option<Vec<PyNode>> {
+        let n = self.len()?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.node()?);
+        }
+        Some(out)
+    }
+    fn boxed(&mut self) -> Option<Box<PyNode>> {
+        Some(Box::new(self.node()?))
+    }
+    fn node(&mut self) -> Option<PyNode> {
+        let span = self.span()?;
+        let value = match self.u8()? {
+            0 => PyValue::Str(self.str()?),
+            1 => PyValue::Int(i64::from_le_bytes(self.take(8)?.try_into().ok()?)),
+            2 => PyValue::Bool(self.bool()?),
+            3 => PyValue::None,
+            4 => PyValue::List(self.nodes()?),
+            5 => PyValue::Tuple(self.nodes()?),
+            6 => PyValue::Set(self.nodes()?),
+            7 => {
+                let n = self.len()?;
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let key = match self.u8()? {
+                        0 => None,
+                        1 => Some(self.node()?),
+                        _ => return None,
+                    };
+                    items.push((key, self.node()?));
+                }
+                PyValue::Dict(items)
+            }
+            8 => PyValue::Ref(self.str()?),
+            9 => {
+                let func = self.str()?;
+                let args = self.nodes()?;
+                let n = self.len()?;
+                let mut kwargs = Vec::with_capacity(n);
+                for _ in 0..n {
+                    kwargs.push((self.opt_str()?, self.node()?));
+                }
+                PyValue::Call { func, args, kwargs }
+            }
+            10 => PyValue::Add(self.boxed()?, self.boxed()?),
+            11 => PyValue::Contains {
+                item: self.boxed()?,
+                container: self.boxed()?,
+                negated: self.bool()?,
+            },
+            12 => PyValue::Other,
+            _ => return None,
+        };
+        Some(PyNode { span, value })
+    }
+    fn strs(&mut self) -> Option<Vec<String>> {
+        let n = self.len()?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.str()?);
+        }
+        Some(out)
+    }
+    fn import_names(&mut self) -> Option<Vec<ImportName>> {
+        let n = self.len()?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(ImportName {
+                name: self.str()?,
+                alias: self.opt_str()?,
+                span: self.span()?,
+            });
+        }
+        Some(out)
+    }
+    fn stmts(&mut self) -> Option<Vec<PyStmt>> {
+        let n = self.len()?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.stmt()?);
+        }
+        Some(out)
+    }
+    fn stmt(&mut self) -> Option<PyStmt> {
+        Some(match self.u8()? {
+            0 => PyStmt::Assign {
+                targets: self.strs()?,
+                value: self.node()?,
+                span: self.span()?,
+            },
+            1 => PyStmt::AugAssign {
+                target: self.str()?,
+                add: self.bool()?,
+                value: self.node()?,
+                span: self.span()?,
+            },
+            2 => PyStmt::Expr {
+                value: self.node()?,
+                span: self.span()?,
+            },
+            3 => PyStmt::Return {
+                value: match self.u8()? {
+                    0 => None,
+                    1 => Some(self.node()?),
+                    _ => return None,
+                },
+                span: self.span()?,
+            },
+            4 => PyStmt::Import {
+                names: self.import_names()?,
+                span: self.span()?,
+            },
+            5 => PyStmt::ImportFrom {
+                module: self.opt_str()?,
+                level: self.u32()?,
+                names: self.import_names()?,
+                span: self.span()?,
+            },
+            6 => PyStmt::Class(PyClass {
+                name: self.str()?,
+                name_span: self.span()?,
+                span: self.span()?,
+                bases: self.nodes()?,
+                body: self.stmts()?,
+            }),
+            7 => PyStmt::Function {
+                name: self.str()?,
+                span: self.span()?,
+                body: self.stmts()?,
+            },
+            8 => PyStmt::If {
+                test: self.node()?,
+                body: self.stmts()?,
+                orelse: self.stmts()?,
+                span: self.span()?,
+            },
+            9 => {
+                let body = self.stmts()?;
+                let n = self.len()?;
+                let mut handlers = Vec::with_capacity(n);
+                for _ in 0..n {
+                    handlers.push(Handler {
+                        types: self.strs()?,
+                        body: self.stmts()?,
+                    });
+                }
+                PyStmt::Try {
+                    body,
+                    handlers,
+                    orelse: self.stmts()?,
+                    finalbody: self.stmts()?,
+                    span: self.span()?,
+                }
+            }
+            10 => PyStmt::Block {
+                body: self.stmts()?,
+                span: self.span()?,
+            },
+            _ => return None,
+        })
+    }
     fn refs(&mut self) -> Option<Vec<DepRef>> {
-        let n = self.u64()?;
+        let n = self.len()?;
         let mut out = Vec::new();
         for _ in 0..n {
             let span = self.span()?;
@@ -459,8 +951,46 @@ impl Reader<'_> {
 mod tests {
     use super::*;
     use crate::syntax::migration::extract;
+    use crate::syntax::python;
+
+    /// Every statement and value shape of `PyModule`.
+    const PYTHON: &str = r#"
+import os, sys as system
+from . import apps
+from ..x.y import (a as b, c)
+if os.environ.get("X") in ("1", "true") and not DEBUG:
+    INSTALLED = ["a", 'b'] + EXTRA
+elif "k" not in {1, 2}:
+    pass
+else:
+    N = -3
+try:
+    from local import *
+except (ImportError, ValueError) as e:
+    raise
+except Exception:
+    x = None
+else:
+    y = True
+finally:
+    z = {"a": 1, **other, "b": [f(1, k=2, *r, **kw), (3,)]}
+MIDDLEWARE += ["m"]
+COUNT -= 1
+class Model(models.Model, Mixin):
+    name = models.CharField(max_length=10)
+    class Meta:
+        ordering = ("name",)
+    def save(self, *args, **kwargs):
+        return super().save(*args, **kwargs)
+with open("f") as fh:
+    DATA = fh.read()
+for i in range(3):
+    print(i)
+lambda: 0
+"#;
 
     const MIGRATIONS: &[&str] = &[
+        PYTHON,
         "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = [('auth', '0001_initial'), migrations.swappable_dependency(settings.AUTH_USER_MODEL), ['b', '__first__'], dep()]\n    replaces = [('a', '0001'), ('a', '0002')]\n    run_before = (('c', '0003'),)\n    operations = []\n",
         "class Migration:\n    dependencies = BASE + [('a', '0001')]\n    initial = False\n",
         "class Migration:\n    pass\n",
@@ -478,7 +1008,8 @@ mod tests {
                     format!("app/migrations/{i:04}_m.py"),
                     Entry {
                         digest: Digest::of(text),
-                        migration: extract(text),
+                        migration: Some(extract(text)),
+                        python: Some(python::parse(text)),
                     },
                 )
             })
@@ -496,8 +1027,61 @@ mod tests {
         let decoded = decode(&encoded()).unwrap();
         let entries = entries();
         assert_eq!(decoded.len(), entries.len());
-        assert!(entries.iter().any(|(_, e)| e.migration.is_err()));
-        assert!(entries.iter().any(|(_, e)| matches!(e.migration, Ok(None))));
+        assert!(
+            entries
+                .iter()
+                .any(|(_, e)| matches!(e.migration, Some(Err(_))))
+        );
+        assert!(
+            entries
+                .iter()
+                .any(|(_, e)| matches!(e.migration, Some(Ok(None))))
+        );
+        assert!(
+            entries
+                .iter()
+                .any(|(_, e)| matches!(e.python, Some(Err(_))))
+        );
+        for (path, entry) in &entries {
+            assert_eq!(decoded.get(path), Some(entry), "{path}");
+        }
+    }
+
+    #[test]
+    fn every_python_file_of_the_fixtures_round_trips_exactly() {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "py") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+            &mut files,
+        );
+        assert!(files.len() > 100, "{} files", files.len());
+        let entries: Vec<(String, Entry)> = files
+            .iter()
+            .filter_map(|f| {
+                let text = std::fs::read_to_string(f).ok()?;
+                Some((
+                    f.display().to_string(),
+                    Entry {
+                        digest: Digest::of(&text),
+                        migration: Some(extract(&text)),
+                        python: Some(python::parse(&text)),
+                    },
+                ))
+            })
+            .collect();
+        let refs: Vec<(&str, &Entry)> = entries.iter().map(|(p, e)| (p.as_str(), e)).collect();
+        let decoded = decode(&encode(&refs)).unwrap();
+        assert_eq!(decoded.len(), entries.len());
         for (path, entry) in &entries {
             assert_eq!(decoded.get(path), Some(entry), "{path}");
         }
@@ -543,7 +1127,7 @@ mod tests {
         let root = dir.path().join("repo");
         std::fs::create_dir_all(&root).unwrap();
         let cache_dir = root.join(DEFAULT_DIR);
-        let text = MIGRATIONS[0];
+        let text = MIGRATIONS[1];
         let value = extract(text);
 
         let cache = FactsCache::open(&cache_dir, &root);
@@ -567,6 +1151,19 @@ mod tests {
         assert_eq!(cache.stats(), CacheStats { hits: 1, misses: 2 });
         // Nothing new and nothing dropped: not rewritten.
         assert!(!cache.save(["a.py"].into_iter()).unwrap());
+
+        // A second form of the same text is added to the stored one, not put in its
+        // place.
+        let module = python::parse(text);
+        assert_eq!(cache.python("a.py", Digest::of(text)), None);
+        cache.put_python("a.py", Digest::of(text), &module);
+        assert!(cache.save(["a.py"].into_iter()).unwrap());
+        let cache = FactsCache::open(&cache_dir, &root);
+        assert_eq!(
+            cache.migration("a.py", Digest::of(text)),
+            Some(extract(text))
+        );
+        assert_eq!(cache.python("a.py", Digest::of(text)), Some(module));
 
         // A corrupt file on disk: an empty cache, then overwritten by the next save.
         std::fs::write(cache.file(), b"garbage").unwrap();

@@ -113,7 +113,17 @@ impl FileEntry {
     pub fn python(&self) -> Option<&PyModule> {
         let source = self.source()?;
         self.python
-            .get_or_init(|| python::parse(&source.text))
+            .get_or_init(|| match &self.cache {
+                Some(cache) => {
+                    let digest = Digest::of(&source.text);
+                    cache.python(self.path.as_str(), digest).unwrap_or_else(|| {
+                        let parsed = python::parse(&source.text);
+                        cache.put_python(self.path.as_str(), digest, &parsed);
+                        parsed
+                    })
+                }
+                None => python::parse(&source.text),
+            })
             .as_ref()
             .ok()
     }
