@@ -18,8 +18,12 @@
 //!   version); any difference and the whole file is ignored, then rewritten.
 //! - **Safety.** Reading never fails a run: a missing, truncated, corrupt (checksummed
 //!   with XXH3-64), foreign or older cache file is an empty cache; every read is bounds
-//!   checked; an entry whose text changed is a miss. A hit returns exactly the value the
-//!   parser returned when it was stored (tested byte for byte on the JSON output).
+//!   checked; an entry whose text changed, or a form that does not decode exactly, is a
+//!   miss. A hit returns exactly the value the parser returned when it was stored
+//!   (tested byte for byte on the JSON output).
+//! - **Lazy.** Opening reads the file and its framing only (serial, at the start of a
+//!   run); a form is decoded when a file asks for it, on the worker thread that asks, and
+//!   entries the run did not ask for are copied into the next file without decoding.
 //! - **Layout.** One file per scan root, `facts-<hash of the root's absolute path>.bin`,
 //!   in the cache folder (default `.guardrail_cache/` in the scan root, which the walk
 //!   skips; a `.gitignore` holding `*` is written inside it, as ruff does). Written only
@@ -28,12 +32,14 @@
 //!   index are dropped on write; entries of files the run did not parse are kept.
 //!
 //! Layer: above `syntax` (the facts it stores) and `input`, below `index`, which asks it
-//! before parsing (`FileEntry::migration`); `engine` opens and saves it.
+//! before parsing (`FileEntry::migration`, `FileEntry::python`); `engine` opens and
+//! saves it.
 
 use crate::core::source::{ParseFailure, Span};
 use crate::syntax::migration::{DepRef, DepTarget, MigrationFacts};
 use crate::syntax::python::{Handler, ImportName, PyClass, PyModule, PyNode, PyStmt, PyValue};
 use rustc_hash::FxHashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -100,20 +106,6 @@ impl Entry {
             python: None,
         }
     }
-
-    /// `self`, its missing forms taken from `older` when that is of the same text.
-    fn merged(&self, older: Option<&Entry>) -> Entry {
-        let mut out = self.clone();
-        if let Some(older) = older.filter(|o| o.digest == self.digest) {
-            if out.migration.is_none() {
-                out.migration.clone_from(&older.migration);
-            }
-            if out.python.is_none() {
-                out.python.clone_from(&older.python);
-            }
-        }
-        out
-    }
 }
 
 /// Hits and misses of a run.
@@ -123,11 +115,47 @@ pub struct CacheStats {
     pub misses: usize,
 }
 
+/// An entry of the file as read: its text's digest and where each stored form's
+/// encoding lies in the file's bytes (decoded only when a run asks for it).
+#[derive(Debug)]
+struct Stored {
+    path: String,
+    digest: Digest,
+    migration: Option<Range<usize>>,
+    python: Option<Range<usize>>,
+}
+
+/// A cache file as read: its bytes and its entries, sorted by path.
+#[derive(Debug, Default)]
+struct Loaded {
+    bytes: Vec<u8>,
+    entries: Vec<Stored>,
+}
+
+impl Loaded {
+    fn find(&self, path: &str) -> Option<&Stored> {
+        let i = self
+            .entries
+            .binary_search_by(|e| e.path.as_str().cmp(path))
+            .ok()?;
+        self.entries.get(i)
+    }
+
+    fn payload(&self, range: &Option<Range<usize>>) -> Option<&[u8]> {
+        self.bytes.get(range.clone()?)
+    }
+
+    /// A stored form, to be copied as it is.
+    fn raw<T>(&self, range: &Option<Range<usize>>) -> Option<Form<'_, T>> {
+        self.payload(range).map(Form::Raw)
+    }
+}
+
 /// The facts of one scan root: what the last run stored, and what this run parsed.
 #[derive(Debug)]
 pub struct FactsCache {
     file: PathBuf,
-    stored: FxHashMap<String, Entry>,
+    stored: Loaded,
     fresh: Mutex<FxHashMap<String, Entry>>,
     hits: AtomicUsize,
     misses: AtomicUsize,
@@ -135,19 +163,16 @@ pub struct FactsCache {
 
 impl FactsCache {
     /// The cache of the scan root `root` in the folder `dir`. Never fails: an unreadable
-    /// or invalid file is an empty cache.
+    /// or invalid file is an empty cache. Only the framing is read here; each form is
+    /// decoded when a file asks for it, on the thread that asks.
     pub fn open(dir: &Path, root: &Path) -> Self {
         let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         let name = xxhash_rust::xxh3::xxh3_64(root.to_string_lossy().as_bytes());
         let file = dir.join(format!("facts-{name:016x}.bin"));
         let stored = std::fs::read(&file)
             .ok()
-            .and_then(|bytes| decode(&bytes))
+            .and_then(frame)
             .unwrap_or_default();
-        Self::with(file, stored)
-    }
-
-    fn with(file: PathBuf, stored: FxHashMap<String, Entry>) -> Self {
         Self {
             file,
             stored,
@@ -162,18 +187,21 @@ impl FactsCache {
         &self.file
     }
 
-    /// A form of `path` if it was stored for this very text; counts a hit or a miss.
-    fn get<T: Clone>(
+    /// A form of `path` if it was stored for this very text and decodes; counts a hit or
+    /// a miss.
+    fn get<T>(
         &self,
         path: &str,
         digest: Digest,
-        form: impl Fn(&Entry) -> &Option<T>,
+        form: impl Fn(&Stored) -> &Option<Range<usize>>,
+        decode: impl Fn(&[u8]) -> Option<T>,
     ) -> Option<T> {
         let found = self
             .stored
-            .get(path)
+            .find(path)
             .filter(|e| e.digest == digest)
-            .and_then(|e| form(e).clone());
+            .and_then(|e| self.stored.payload(form(e)))
+            .and_then(decode);
         let counter = if found.is_some() {
             &self.hits
         } else {
@@ -198,7 +226,7 @@ impl FactsCache {
 
     /// The migration facts of `path` if they were stored for this very text.
     pub fn migration(&self, path: &str, digest: Digest) -> Option<MigrationResult> {
-        self.get(path, digest, |e| &e.migration)
+        self.get(path, digest, |e| &e.migration, decode_migration)
     }
 
     /// Records what parsing `path` as a migration yielded.
@@ -208,7 +236,7 @@ impl FactsCache {
 
     /// The Python summary of `path` if it was stored for this very text.
     pub fn python(&self, path: &str, digest: Digest) -> Option<PythonResult> {
-        self.get(path, digest, |e| &e.python)
+        self.get(path, digest, |e| &e.python, decode_python)
     }
 
     /// Records what parsing `path` as Python yielded.
@@ -223,8 +251,9 @@ impl FactsCache {
         }
     }
 
-    /// Writes the cache when it changed: this run's entries, and the stored entries of
-    /// the paths in `live` (the index) that this run did not parse. `Ok(false)`: nothing
+    /// Writes the cache when it changed: this run's entries (with the stored forms of the
+    /// same text it did not ask for), and the stored entries of the paths in `live` (the
+    /// index) that this run did not parse, copied without decoding. `Ok(false)`: nothing
     /// to write.
     pub fn save<'p>(&self, live: impl Iterator<Item = &'p str>) -> std::io::Result<bool> {
         let fresh = match self.fresh.lock() {
@@ -232,24 +261,41 @@ impl FactsCache {
             Err(_) => return Ok(false),
         };
         let mut kept = 0;
-        let mut merged: Vec<(&str, Entry)> = Vec::with_capacity(fresh.len());
-        let mut all: Vec<(&str, &Entry)> = Vec::with_capacity(self.stored.len() + fresh.len());
+        let mut out: Vec<Outgoing<'_>> = Vec::with_capacity(self.stored.entries.len());
         for path in live {
-            let stored = self.stored.get(path);
+            let stored = self.stored.find(path);
             if let Some(e) = fresh.get(path) {
-                merged.push((path, e.merged(stored)));
-            } else if let Some(e) = stored {
+                let same = stored.filter(|s| s.digest == e.digest);
+                out.push(Outgoing {
+                    path,
+                    digest: e.digest,
+                    migration: e
+                        .migration
+                        .as_ref()
+                        .map(Form::Value)
+                        .or_else(|| same.and_then(|s| self.stored.raw(&s.migration))),
+                    python: e
+                        .python
+                        .as_ref()
+                        .map(Form::Value)
+                        .or_else(|| same.and_then(|s| self.stored.raw(&s.python))),
+                });
+            } else if let Some(s) = stored {
                 kept += 1;
-                all.push((path, e));
+                out.push(Outgoing {
+                    path,
+                    digest: s.digest,
+                    migration: self.stored.raw(&s.migration),
+                    python: self.stored.raw(&s.python),
+                });
             }
         }
-        all.extend(merged.iter().map(|(p, e)| (*p, e)));
-        if fresh.is_empty() && kept == self.stored.len() {
+        if fresh.is_empty() && kept == self.stored.entries.len() {
             return Ok(false);
         }
-        all.sort_by(|a, b| a.0.cmp(b.0));
-        all.dedup_by(|a, b| a.0 == b.0);
-        let bytes = encode(&all);
+        out.sort_by(|a, b| a.path.cmp(b.path));
+        out.dedup_by(|a, b| a.path == b.path);
+        let bytes = encode(&out);
         let dir = self.file.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
         let ignore = dir.join(".gitignore");
@@ -272,60 +318,76 @@ impl FactsCache {
     }
 }
 
+/// A form to write: a value of this run, or the encoding of a stored one.
+enum Form<'a, T> {
+    Value(&'a T),
+    Raw(&'a [u8]),
+}
+
+struct Outgoing<'a> {
+    path: &'a str,
+    digest: Digest,
+    migration: Option<Form<'a, MigrationResult>>,
+    python: Option<Form<'a, PythonResult>>,
+}
+
 // The encoding: little-endian integers, strings and lists as a u64 length then their
 // bytes or items.
 //
-//   file   = MAGIC, FORMAT u32, schema u64, count u64, entry*, checksum u64 (XXH3-64 of
-//            every byte before it)
-//   entry  = path str, len u64, hash u128, migration, python
-//   migration = 0 absent | 1 failure | 2 not a migration | 3 facts
-//   python    = 0 absent | 1 failure | 2 module
+//   file      = MAGIC, FORMAT u32, schema u64, count u64, entry*, checksum u64 (XXH3-64
+//               of every byte before it)
+//   entry     = path str, len u64, hash u128, form (migration), form (python); entries
+//               sorted by path
+//   form      = 0 absent | 1, byte length u64, the form's encoding
+//   migration = 1 failure | 2 not a migration | 3 facts
+//   python    = 1 failure | 2 module
 //   failure   = message str, span?
 //
 // Every type is written by destructuring it whole, so a new field fails to compile here
 // until it is encoded.
 
-fn encode(entries: &[(&str, &Entry)]) -> Vec<u8> {
+fn encode(entries: &[Outgoing<'_>]) -> Vec<u8> {
     let mut w = Writer(Vec::with_capacity(entries.len() * 256));
     w.0.extend_from_slice(MAGIC);
     w.u32(FORMAT);
     w.u64(schema());
     w.usize(entries.len());
-    for (path, entry) in entries {
-        w.str(path);
-        w.u64(entry.digest.len);
-        w.0.extend_from_slice(&entry.digest.hash.to_le_bytes());
-        match &entry.migration {
-            None => w.u8(0),
-            Some(Err(failure)) => {
+    for e in entries {
+        w.str(e.path);
+        w.u64(e.digest.len);
+        w.0.extend_from_slice(&e.digest.hash.to_le_bytes());
+        w.form(e.migration.as_ref(), |w, value| match value {
+            Err(failure) => {
                 w.u8(1);
                 w.failure(failure);
             }
-            Some(Ok(None)) => w.u8(2),
-            Some(Ok(Some(facts))) => {
+            Ok(None) => w.u8(2),
+            Ok(Some(facts)) => {
                 w.u8(3);
                 w.facts(facts);
             }
-        }
-        match &entry.python {
-            None => w.u8(0),
-            Some(Err(failure)) => {
+        });
+        w.form(e.python.as_ref(), |w, value| match value {
+            Err(failure) => {
                 w.u8(1);
                 w.failure(failure);
             }
-            Some(Ok(PyModule { body })) => {
+            Ok(PyModule { body }) => {
                 w.u8(2);
                 w.stmts(body);
             }
-        }
+        });
     }
     let sum = xxhash_rust::xxh3::xxh3_64(&w.0);
     w.u64(sum);
     w.0
 }
 
-fn decode(bytes: &[u8]) -> Option<FxHashMap<String, Entry>> {
-    let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+/// Checks a file's checksum, header and framing, and lists its entries (sorted by path,
+/// or the file is refused). The forms are not decoded here.
+fn frame(bytes: Vec<u8>) -> Option<Loaded> {
+    let body_len = bytes.len().checked_sub(8)?;
+    let (body, sum) = bytes.split_at_checked(body_len)?;
     if xxhash_rust::xxh3::xxh3_64(body) != u64::from_le_bytes(sum.try_into().ok()?) {
         return None;
     }
@@ -333,35 +395,49 @@ fn decode(bytes: &[u8]) -> Option<FxHashMap<String, Entry>> {
     if r.take(MAGIC.len())? != MAGIC || r.u32()? != FORMAT || r.u64()? != schema() {
         return None;
     }
-    let count = r.u64()?;
-    let mut map = FxHashMap::default();
+    let count = r.len()?;
+    let mut entries: Vec<Stored> = Vec::with_capacity(count);
     for _ in 0..count {
         let path = r.str()?;
         let len = r.u64()?;
         let hash = u128::from_le_bytes(r.take(16)?.try_into().ok()?);
-        let migration = match r.u8()? {
-            0 => None,
-            1 => Some(Err(r.failure()?)),
-            2 => Some(Ok(None)),
-            3 => Some(Ok(Some(r.facts()?))),
-            _ => return None,
-        };
-        let python = match r.u8()? {
-            0 => None,
-            1 => Some(Err(r.failure()?)),
-            2 => Some(Ok(PyModule { body: r.stmts()? })),
-            _ => return None,
-        };
-        map.insert(
+        let migration = r.form_range(body_len)?;
+        let python = r.form_range(body_len)?;
+        if entries.last().is_some_and(|last| last.path >= path) {
+            return None;
+        }
+        entries.push(Stored {
             path,
-            Entry {
-                digest: Digest { len, hash },
-                migration,
-                python,
-            },
-        );
+            digest: Digest { len, hash },
+            migration,
+            python,
+        });
     }
-    r.0.is_empty().then_some(map)
+    r.0.is_empty().then_some(Loaded { bytes, entries })
+}
+
+/// A whole encoding of a form, or `None` (a miss) when it does not decode exactly.
+fn decode_whole<T>(bytes: &[u8], read: impl FnOnce(&mut Reader<'_>) -> Option<T>) -> Option<T> {
+    let mut r = Reader(bytes);
+    let value = read(&mut r)?;
+    r.0.is_empty().then_some(value)
+}
+
+fn decode_migration(bytes: &[u8]) -> Option<MigrationResult> {
+    decode_whole(bytes, |r| match r.u8()? {
+        1 => Some(Err(r.failure()?)),
+        2 => Some(Ok(None)),
+        3 => Some(Ok(Some(r.facts()?))),
+        _ => None,
+    })
+}
+
+fn decode_python(bytes: &[u8]) -> Option<PythonResult> {
+    decode_whole(bytes, |r| match r.u8()? {
+        1 => Some(Err(r.failure()?)),
+        2 => Some(Ok(PyModule { body: r.stmts()? })),
+        _ => None,
+    })
 }
 
 struct Writer(Vec<u8>);
@@ -398,6 +474,29 @@ impl Writer {
     }
     fn bool(&mut self, v: bool) {
         self.u8(u8::from(v));
+    }
+    /// A form: absent, a stored encoding copied as it is, or a value encoded by `write`,
+    /// each behind its byte length.
+    fn form<T>(&mut self, form: Option<&Form<'_, T>>, write: impl FnOnce(&mut Self, &T)) {
+        match form {
+            None => self.u8(0),
+            Some(Form::Raw(bytes)) => {
+                self.u8(1);
+                self.usize(bytes.len());
+                self.0.extend_from_slice(bytes);
+            }
+            Some(Form::Value(value)) => {
+                self.u8(1);
+                let at = self.0.len();
+                self.u64(0);
+                let start = self.0.len();
+                write(self, value);
+                let len = (self.0.len() - start) as u64;
+                if let Some(slot) = self.0.get_mut(at..start) {
+                    slot.copy_from_slice(&len.to_le_bytes());
+                }
+            }
+        }
     }
     fn opt_str(&mut self, s: Option<&str>) {
         match s {
@@ -723,6 +822,20 @@ impl Reader<'_> {
             _ => None,
         }
     }
+    /// A form's place in the file (`total`: the length of the file's body, of which this
+    /// reader holds the tail), skipped over without decoding.
+    fn form_range(&mut self, total: usize) -> Option<Option<Range<usize>>> {
+        match self.u8()? {
+            0 => Some(None),
+            1 => {
+                let n = self.usize()?;
+                let start = total.checked_sub(self.0.len())?;
+                self.take(n)?;
+                Some(Some(start..start + n))
+            }
+            _ => None,
+        }
+    }
     fn opt_str(&mut self) -> Option<Option<String>> {
         match self.u8()? {
             0 => Some(None),
@@ -1016,10 +1129,46 @@ lambda: 0
             .collect()
     }
 
+    fn encode_entries(entries: &[(String, Entry)]) -> Vec<u8> {
+        let out: Vec<Outgoing<'_>> = entries
+            .iter()
+            .map(|(path, e)| Outgoing {
+                path,
+                digest: e.digest,
+                migration: e.migration.as_ref().map(Form::Value),
+                python: e.python.as_ref().map(Form::Value),
+            })
+            .collect();
+        encode(&out)
+    }
+
+    /// Every entry of a file, every form decoded (`None` if any does not decode).
+    fn decode(bytes: &[u8]) -> Option<FxHashMap<String, Entry>> {
+        let loaded = frame(bytes.to_vec())?;
+        let mut out = FxHashMap::default();
+        for s in &loaded.entries {
+            let migration = match loaded.payload(&s.migration) {
+                None => None,
+                Some(b) => Some(decode_migration(b)?),
+            };
+            let python = match loaded.payload(&s.python) {
+                None => None,
+                Some(b) => Some(decode_python(b)?),
+            };
+            out.insert(
+                s.path.clone(),
+                Entry {
+                    digest: s.digest,
+                    migration,
+                    python,
+                },
+            );
+        }
+        Some(out)
+    }
+
     fn encoded() -> Vec<u8> {
-        let entries = entries();
-        let refs: Vec<(&str, &Entry)> = entries.iter().map(|(p, e)| (p.as_str(), e)).collect();
-        encode(&refs)
+        encode_entries(&entries())
     }
 
     #[test]
@@ -1064,6 +1213,8 @@ lambda: 0
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
             &mut files,
         );
+        // Sorted as text, as the index sorts paths (a `PathBuf` sorts by component).
+        files.sort_by_key(|f| f.display().to_string());
         assert!(files.len() > 100, "{} files", files.len());
         let entries: Vec<(String, Entry)> = files
             .iter()
@@ -1079,8 +1230,7 @@ lambda: 0
                 ))
             })
             .collect();
-        let refs: Vec<(&str, &Entry)> = entries.iter().map(|(p, e)| (p.as_str(), e)).collect();
-        let decoded = decode(&encode(&refs)).unwrap();
+        let decoded = decode(&encode_entries(&entries)).unwrap();
         assert_eq!(decoded.len(), entries.len());
         for (path, entry) in &entries {
             assert_eq!(decoded.get(path), Some(entry), "{path}");
@@ -1119,6 +1269,36 @@ lambda: 0
         let sum = xxhash_rust::xxh3::xxh3_64(&body);
         body.extend_from_slice(&sum.to_le_bytes());
         assert!(decode(&body).is_none());
+    }
+
+    #[test]
+    fn a_form_that_does_not_decode_is_a_miss() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let text = MIGRATIONS[1];
+        // A well-framed file (valid checksum) whose migration form is garbage.
+        let mut w = Writer(Vec::new());
+        w.0.extend_from_slice(MAGIC);
+        w.u32(FORMAT);
+        w.u64(schema());
+        w.usize(1);
+        w.str("a.py");
+        w.u64(Digest::of(text).len);
+        w.0.extend_from_slice(&Digest::of(text).hash.to_le_bytes());
+        w.u8(1);
+        w.usize(3);
+        w.0.extend_from_slice(&[3, 0xff, 0xff]);
+        w.u8(0);
+        let sum = xxhash_rust::xxh3::xxh3_64(&w.0);
+        w.u64(sum);
+        let cache_dir = dir.path().join("c");
+        let probe = FactsCache::open(&cache_dir, dir.path());
+        std::fs::create_dir_all(&cache_dir).unwrap();
+        std::fs::write(probe.file(), &w.0).unwrap();
+        let cache = FactsCache::open(&cache_dir, dir.path());
+        assert_eq!(cache.stored.entries.len(), 1, "framed");
+        assert_eq!(cache.migration("a.py", Digest::of(text)), None);
+        assert_eq!(cache.python("a.py", Digest::of(text)), None);
+        assert_eq!(cache.stats(), CacheStats { hits: 0, misses: 2 });
     }
 
     #[test]
