@@ -13,9 +13,10 @@
 //!   a cryptographic hash, but a repository author who could forge a collision could as
 //!   well write a suppression comment: the cache is no security boundary.
 //! - **Version.** The file's header holds a format number and a fingerprint of the
-//!   guardrail version, of the sources of the parsers whose output is cached
-//!   (`syntax/migration.rs`, `syntax/python.rs`) and of `Cargo.lock` (ruff's parser
-//!   version); any difference and the whole file is ignored, then rewritten.
+//!   guardrail version, of this file's source (the encoding), of the sources of the
+//!   parsers whose output is cached (`syntax/migration.rs`, `syntax/python.rs`) and of
+//!   `Cargo.lock` (ruff's parser version); any difference and the whole file is ignored,
+//!   then rewritten.
 //! - **Safety.** Reading never fails a run: a missing, truncated, corrupt (checksummed
 //!   with XXH3-64), foreign or older cache file is an empty cache; every read is bounds
 //!   checked; an entry whose text changed, or a form that does not decode exactly, is a
@@ -55,13 +56,15 @@ pub type PythonResult = Result<PyModule, ParseFailure>;
 
 const MAGIC: &[u8; 8] = b"GRFACTS\0";
 /// Bump when the encoding below changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// What the cached values depend on besides a file's text.
 fn schema() -> u64 {
-    let parts: [&str; 5] = [
+    let parts: [&str; 6] = [
         env!("CARGO_PKG_VERSION"),
         "migration-facts python-summary",
+        // This file: the encoding, in case `FORMAT` was not bumped with it.
+        include_str!("cache.rs"),
         include_str!("syntax/migration.rs"),
         include_str!("syntax/python.rs"),
         include_str!("../Cargo.lock"),
