@@ -93,12 +93,14 @@ impl Digest {
     }
 }
 
-/// The forms of one text that some run asked for.
+/// The forms of one text this run parsed, encoded as they are recorded (on the worker
+/// thread that parsed them: the save only copies bytes, and the cache holds 10 MB of
+/// encodings rather than a second copy of every parsed tree).
 #[derive(Clone, Debug, PartialEq)]
 struct Entry {
     digest: Digest,
-    migration: Option<MigrationResult>,
-    python: Option<PythonResult>,
+    migration: Option<Vec<u8>>,
+    python: Option<Vec<u8>>,
 }
 
 impl Entry {
@@ -146,11 +148,6 @@ impl Loaded {
 
     fn payload(&self, range: &Option<Range<usize>>) -> Option<&[u8]> {
         self.bytes.get(range.clone()?)
-    }
-
-    /// A stored form, to be copied as it is.
-    fn raw<T>(&self, range: &Option<Range<usize>>) -> Option<Form<'_, T>> {
-        self.payload(range).map(Form::Raw)
     }
 }
 
@@ -234,7 +231,8 @@ impl FactsCache {
 
     /// Records what parsing `path` as a migration yielded.
     pub fn put_migration(&self, path: &str, digest: Digest, value: &MigrationResult) {
-        self.put(path, digest, |e| e.migration = Some(value.clone()));
+        let bytes = encode_migration(value);
+        self.put(path, digest, |e| e.migration = Some(bytes));
     }
 
     /// The Python summary of `path` if it was stored for this very text.
@@ -244,7 +242,8 @@ impl FactsCache {
 
     /// Records what parsing `path` as Python yielded.
     pub fn put_python(&self, path: &str, digest: Digest, value: &PythonResult) {
-        self.put(path, digest, |e| e.python = Some(value.clone()));
+        let bytes = encode_python(value);
+        self.put(path, digest, |e| e.python = Some(bytes));
     }
 
     pub fn stats(&self) -> CacheStats {
@@ -274,22 +273,20 @@ impl FactsCache {
                     digest: e.digest,
                     migration: e
                         .migration
-                        .as_ref()
-                        .map(Form::Value)
-                        .or_else(|| same.and_then(|s| self.stored.raw(&s.migration))),
+                        .as_deref()
+                        .or_else(|| same.and_then(|s| self.stored.payload(&s.migration))),
                     python: e
                         .python
-                        .as_ref()
-                        .map(Form::Value)
-                        .or_else(|| same.and_then(|s| self.stored.raw(&s.python))),
+                        .as_deref()
+                        .or_else(|| same.and_then(|s| self.stored.payload(&s.python))),
                 });
             } else if let Some(s) = stored {
                 kept += 1;
                 out.push(Outgoing {
                     path,
                     digest: s.digest,
-                    migration: self.stored.raw(&s.migration),
-                    python: self.stored.raw(&s.python),
+                    migration: self.stored.payload(&s.migration),
+                    python: self.stored.payload(&s.python),
                 });
             }
         }
@@ -321,17 +318,12 @@ impl FactsCache {
     }
 }
 
-/// A form to write: a value of this run, or the encoding of a stored one.
-enum Form<'a, T> {
-    Value(&'a T),
-    Raw(&'a [u8]),
-}
-
+/// An entry to write, each form's encoding from this run or from the stored file.
 struct Outgoing<'a> {
     path: &'a str,
     digest: Digest,
-    migration: Option<Form<'a, MigrationResult>>,
-    python: Option<Form<'a, PythonResult>>,
+    migration: Option<&'a [u8]>,
+    python: Option<&'a [u8]>,
 }
 
 // The encoding: little-endian integers, strings and lists as a u64 length then their
@@ -359,30 +351,42 @@ fn encode(entries: &[Outgoing<'_>]) -> Vec<u8> {
         w.str(e.path);
         w.u64(e.digest.len);
         w.0.extend_from_slice(&e.digest.hash.to_le_bytes());
-        w.form(e.migration.as_ref(), |w, value| match value {
-            Err(failure) => {
-                w.u8(1);
-                w.failure(failure);
-            }
-            Ok(None) => w.u8(2),
-            Ok(Some(facts)) => {
-                w.u8(3);
-                w.facts(facts);
-            }
-        });
-        w.form(e.python.as_ref(), |w, value| match value {
-            Err(failure) => {
-                w.u8(1);
-                w.failure(failure);
-            }
-            Ok(PyModule { body }) => {
-                w.u8(2);
-                w.stmts(body);
-            }
-        });
+        w.form(e.migration);
+        w.form(e.python);
     }
     let sum = xxhash_rust::xxh3::xxh3_64(&w.0);
     w.u64(sum);
+    w.0
+}
+
+fn encode_migration(value: &MigrationResult) -> Vec<u8> {
+    let mut w = Writer(Vec::with_capacity(256));
+    match value {
+        Err(failure) => {
+            w.u8(1);
+            w.failure(failure);
+        }
+        Ok(None) => w.u8(2),
+        Ok(Some(facts)) => {
+            w.u8(3);
+            w.facts(facts);
+        }
+    }
+    w.0
+}
+
+fn encode_python(value: &PythonResult) -> Vec<u8> {
+    let mut w = Writer(Vec::with_capacity(256));
+    match value {
+        Err(failure) => {
+            w.u8(1);
+            w.failure(failure);
+        }
+        Ok(PyModule { body }) => {
+            w.u8(2);
+            w.stmts(body);
+        }
+    }
     w.0
 }
 
@@ -478,26 +482,14 @@ impl Writer {
     fn bool(&mut self, v: bool) {
         self.u8(u8::from(v));
     }
-    /// A form: absent, a stored encoding copied as it is, or a value encoded by `write`,
-    /// each behind its byte length.
-    fn form<T>(&mut self, form: Option<&Form<'_, T>>, write: impl FnOnce(&mut Self, &T)) {
+    /// A form: absent, or its encoding behind its byte length.
+    fn form(&mut self, form: Option<&[u8]>) {
         match form {
             None => self.u8(0),
-            Some(Form::Raw(bytes)) => {
+            Some(bytes) => {
                 self.u8(1);
                 self.usize(bytes.len());
                 self.0.extend_from_slice(bytes);
-            }
-            Some(Form::Value(value)) => {
-                self.u8(1);
-                let at = self.0.len();
-                self.u64(0);
-                let start = self.0.len();
-                write(self, value);
-                let len = (self.0.len() - start) as u64;
-                if let Some(slot) = self.0.get_mut(at..start) {
-                    slot.copy_from_slice(&len.to_le_bytes());
-                }
             }
         }
     }
@@ -1115,14 +1107,22 @@ lambda: 0
         "# é ü\nclass Migration:\n    dependencies = [('é', 'ü')]\n",
     ];
 
-    fn entries() -> Vec<(String, Entry)> {
+    /// An entry with its forms decoded.
+    #[derive(Debug, PartialEq)]
+    struct Decoded {
+        digest: Digest,
+        migration: Option<MigrationResult>,
+        python: Option<PythonResult>,
+    }
+
+    fn entries() -> Vec<(String, Decoded)> {
         MIGRATIONS
             .iter()
             .enumerate()
             .map(|(i, text)| {
                 (
                     format!("app/migrations/{i:04}_m.py"),
-                    Entry {
+                    Decoded {
                         digest: Digest::of(text),
                         migration: Some(extract(text)),
                         python: Some(python::parse(text)),
@@ -1132,21 +1132,32 @@ lambda: 0
             .collect()
     }
 
-    fn encode_entries(entries: &[(String, Entry)]) -> Vec<u8> {
+    fn encode_entries(entries: &[(String, Decoded)]) -> Vec<u8> {
+        type Forms = (Option<Vec<u8>>, Option<Vec<u8>>);
+        let forms: Vec<Forms> = entries
+            .iter()
+            .map(|(_, e)| {
+                (
+                    e.migration.as_ref().map(encode_migration),
+                    e.python.as_ref().map(encode_python),
+                )
+            })
+            .collect();
         let out: Vec<Outgoing<'_>> = entries
             .iter()
-            .map(|(path, e)| Outgoing {
+            .zip(&forms)
+            .map(|((path, e), (m, p))| Outgoing {
                 path,
                 digest: e.digest,
-                migration: e.migration.as_ref().map(Form::Value),
-                python: e.python.as_ref().map(Form::Value),
+                migration: m.as_deref(),
+                python: p.as_deref(),
             })
             .collect();
         encode(&out)
     }
 
     /// Every entry of a file, every form decoded (`None` if any does not decode).
-    fn decode(bytes: &[u8]) -> Option<FxHashMap<String, Entry>> {
+    fn decode(bytes: &[u8]) -> Option<FxHashMap<String, Decoded>> {
         let loaded = frame(bytes.to_vec())?;
         let mut out = FxHashMap::default();
         for s in &loaded.entries {
@@ -1160,7 +1171,7 @@ lambda: 0
             };
             out.insert(
                 s.path.clone(),
-                Entry {
+                Decoded {
                     digest: s.digest,
                     migration,
                     python,
@@ -1219,13 +1230,13 @@ lambda: 0
         // Sorted as text, as the index sorts paths (a `PathBuf` sorts by component).
         files.sort_by_key(|f| f.display().to_string());
         assert!(files.len() > 100, "{} files", files.len());
-        let entries: Vec<(String, Entry)> = files
+        let entries: Vec<(String, Decoded)> = files
             .iter()
             .filter_map(|f| {
                 let text = std::fs::read_to_string(f).ok()?;
                 Some((
                     f.display().to_string(),
-                    Entry {
+                    Decoded {
                         digest: Digest::of(&text),
                         migration: Some(extract(&text)),
                         python: Some(python::parse(&text)),
