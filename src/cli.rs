@@ -728,4 +728,37 @@ mod tests {
         assert_eq!(worker_threads(1), 1);
         assert!(worker_threads(0) <= available);
     }
+    #[test]
+    fn the_cache_goes_where_the_flags_then_the_environment_say() {
+        use clap::Parser;
+        let location = |argv: &[&str], env: Option<&str>| {
+            let cli = Cli::try_parse_from(argv).unwrap();
+            let Command::Check(args) = cli.command else {
+                panic!("not check")
+            };
+            cache_location(&args, &|k| {
+                assert_eq!(k, "GUARDRAIL_CACHE_DIR");
+                env.map(std::ffi::OsString::from)
+            })
+        };
+        let dir = |d: &str| engine::CacheLocation::Dir(PathBuf::from(d));
+        assert_eq!(
+            location(&["g", "check"], None),
+            engine::CacheLocation::InRoot
+        );
+        assert_eq!(
+            location(&["g", "check"], Some("")),
+            engine::CacheLocation::InRoot
+        );
+        assert_eq!(location(&["g", "check"], Some("/env")), dir("/env"));
+        assert_eq!(
+            location(&["g", "check", "--cache-dir", "/flag"], Some("/env")),
+            dir("/flag")
+        );
+        assert_eq!(
+            location(&["g", "check", "--no-cache"], Some("/env")),
+            engine::CacheLocation::Off
+        );
+        assert!(Cli::try_parse_from(["g", "check", "--no-cache", "--cache-dir", "x"]).is_err());
+    }
 }
