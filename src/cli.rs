@@ -184,6 +184,13 @@ pub struct CheckArgs {
     /// Worker threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Where facts of parsed files are kept across runs [default: $GUARDRAIL_CACHE_DIR,
+    /// else .guardrail_cache in each scan root].
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+    /// Parse every file: neither read nor write the facts cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 pub fn run() -> ExitCode {
@@ -330,6 +337,7 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
             "--require-base: pass --base REF (pull requests) or --staged (pre-commit)".into(),
         ));
     }
+    let cache_at = cache_location(args, &|k| std::env::var_os(k));
     let mut reports = Vec::new();
     let mut fail_on = FailOn::Error;
     let mut skipped_history: Option<String> = None;
@@ -373,7 +381,8 @@ fn check(args: &CheckArgs) -> Result<u8, ToolError> {
         } else {
             None
         };
-        let mut report = pool.install(|| engine::check(path, &settings, changes.as_deref()))?;
+        let mut report =
+            pool.install(|| engine::check_cached(path, &settings, changes.as_deref(), &cache_at))?;
         if args.new_only
             && let Some(changes) = changes.as_deref()
         {
@@ -486,6 +495,25 @@ fn print_stdout(text: &str) -> Result<(), ToolError> {
     }
 }
 
+/// Where the facts cache goes: `--no-cache`, `--cache-dir`, `GUARDRAIL_CACHE_DIR` (when
+/// not empty), else the scan root's `.guardrail_cache/`.
+fn cache_location(
+    args: &CheckArgs,
+    env: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+) -> engine::CacheLocation {
+    if args.no_cache {
+        return engine::CacheLocation::Off;
+    }
+    match args.cache_dir.clone().or_else(|| {
+        env("GUARDRAIL_CACHE_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    }) {
+        Some(dir) => engine::CacheLocation::Dir(dir),
+        None => engine::CacheLocation::InRoot,
+    }
+}
+
 /// `--timings`: phases per scan root, then the slowest rules.
 fn timings_table(outcome: &Outcome, render: std::time::Duration) -> String {
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
@@ -499,6 +527,12 @@ fn timings_table(outcome: &Outcome, render: std::time::Duration) -> String {
         out.push_str(&format!("  {root}\n"));
         for (phase, d) in &r.timings.phases {
             out.push_str(&format!("    {:>10.1}  {phase}\n", ms(*d)));
+        }
+        if let Some(c) = r.timings.cache {
+            out.push_str(&format!(
+                "    {:>10}  facts cache: {} hits, {} misses\n",
+                "", c.hits, c.misses
+            ));
         }
         for (code, d, calls) in r.timings.rules.iter().take(15) {
             let name = rules::find(code).map_or("", |x| x.meta().slug);
@@ -838,5 +872,38 @@ mod tests {
         assert_eq!(worker_threads(100_000), available);
         assert_eq!(worker_threads(1), 1);
         assert!(worker_threads(0) <= available);
+    }
+    #[test]
+    fn the_cache_goes_where_the_flags_then_the_environment_say() {
+        use clap::Parser;
+        let location = |argv: &[&str], env: Option<&str>| {
+            let cli = Cli::try_parse_from(argv).unwrap();
+            let Command::Check(args) = cli.command else {
+                panic!("not check")
+            };
+            cache_location(&args, &|k| {
+                assert_eq!(k, "GUARDRAIL_CACHE_DIR");
+                env.map(std::ffi::OsString::from)
+            })
+        };
+        let dir = |d: &str| engine::CacheLocation::Dir(PathBuf::from(d));
+        assert_eq!(
+            location(&["g", "check"], None),
+            engine::CacheLocation::InRoot
+        );
+        assert_eq!(
+            location(&["g", "check"], Some("")),
+            engine::CacheLocation::InRoot
+        );
+        assert_eq!(location(&["g", "check"], Some("/env")), dir("/env"));
+        assert_eq!(
+            location(&["g", "check", "--cache-dir", "/flag"], Some("/env")),
+            dir("/flag")
+        );
+        assert_eq!(
+            location(&["g", "check", "--no-cache"], Some("/env")),
+            engine::CacheLocation::Off
+        );
+        assert!(Cli::try_parse_from(["g", "check", "--no-cache", "--cache-dir", "x"]).is_err());
     }
 }

@@ -2,6 +2,7 @@
 //! text and its parsed forms. A load or parse failure is a value kept here and turned
 //! into exactly one diagnostic at the end of the run, whichever rules asked for the file.
 
+use crate::cache::{Digest, FactsCache};
 use crate::core::kind::FileKind;
 use crate::core::path::RelPath;
 use crate::core::severity::Severity;
@@ -65,6 +66,8 @@ pub struct FileEntry {
     python_calls: OnceLock<Result<Vec<python::PyCall>, ParseFailure>>,
     js: OnceLock<crate::syntax::js::JsFile>,
     toml: OnceLock<Result<YamlNode, ParseFailure>>,
+    /// Facts kept across runs, asked before parsing (`None`: parse every time).
+    cache: Option<Arc<FactsCache>>,
 }
 
 impl FileEntry {
@@ -87,6 +90,7 @@ impl FileEntry {
             python_calls: OnceLock::new(),
             js: OnceLock::new(),
             toml: OnceLock::new(),
+            cache: None,
         }
     }
 
@@ -124,7 +128,17 @@ impl FileEntry {
     pub fn python(&self) -> Option<&PyModule> {
         let source = self.source()?;
         self.python
-            .get_or_init(|| python::parse(&source.text))
+            .get_or_init(|| match &self.cache {
+                Some(cache) => {
+                    let digest = Digest::of(&source.text);
+                    cache.python(self.path.as_str(), digest).unwrap_or_else(|| {
+                        let parsed = python::parse(&source.text);
+                        cache.put_python(self.path.as_str(), digest, &parsed);
+                        parsed
+                    })
+                }
+                None => python::parse(&source.text),
+            })
             .as_ref()
             .ok()
     }
@@ -135,10 +149,19 @@ impl FileEntry {
         let Some(source) = self.source() else {
             return MigrationLoad::Unreadable;
         };
-        match self
-            .migration
-            .get_or_init(|| migration::extract(&source.text))
-        {
+        match self.migration.get_or_init(|| match &self.cache {
+            Some(cache) => {
+                let digest = Digest::of(&source.text);
+                cache
+                    .migration(self.path.as_str(), digest)
+                    .unwrap_or_else(|| {
+                        let parsed = migration::extract(&source.text);
+                        cache.put_migration(self.path.as_str(), digest, &parsed);
+                        parsed
+                    })
+            }
+            None => migration::extract(&source.text),
+        }) {
             Ok(Some(facts)) => MigrationLoad::Facts(facts),
             Ok(None) => MigrationLoad::NotAMigration,
             Err(_) => MigrationLoad::Unparseable,
@@ -341,6 +364,14 @@ impl Index {
             by_kind,
             partial: false,
         }
+    }
+
+    /// Lets every file ask `cache` for its facts before parsing, and record them there.
+    pub fn with_cache(mut self, cache: &Arc<FactsCache>) -> Self {
+        for f in &mut self.files {
+            f.cache = Some(Arc::clone(cache));
+        }
+        self
     }
 
     /// Marks the index as holding only some files of the tree.

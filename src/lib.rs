@@ -11,6 +11,7 @@
 //! lint             Rule trait, declare_rule!, Diagnostic, rule context, selectors
 //! model            project models built once per run (Python, Django, Odoo, Docker, Compose)
 //! index            every file with its kind and its cached parses
+//! cache            facts kept across runs, by content hash (Django migrations)
 //! syntax, input    one parser per format | discovery and git changes
 //! core             spans, line index, paths, severity, file kind, errors
 //! ```
@@ -18,6 +19,7 @@
 // Tests slice the texts they wrote themselves.
 #![cfg_attr(test, allow(clippy::string_slice))]
 
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod core;

@@ -11,6 +11,7 @@ mod common;
 
 use common::{guardrail, repo_root, run as stdout, write};
 use std::fs;
+use std::path::Path;
 use tempfile::TempDir;
 
 fn fixture(rel: &str) -> String {
@@ -768,4 +769,176 @@ fn timings_show_phases_and_rules_on_stderr() {
     ] {
         assert!(err.contains(phase), "{phase}: {err}");
     }
+}
+
+/// JSON of a check of `dir` with `cache` ("--no-cache" or "--cache-dir=DIR"), and its
+/// `--timings` stderr.
+fn json_with(dir: &Path, cache: &str) -> (String, String) {
+    let (code, out, err) = stdout(guardrail().args([
+        "check",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--timings",
+        cache,
+        &dir.display().to_string(),
+    ]));
+    assert_eq!(code, 0, "{}: {err}", dir.display());
+    (out, err)
+}
+
+/// "N hits, M misses" of the facts cache, from `--timings`.
+fn cache_stats(err: &str) -> Option<(usize, usize)> {
+    let line = err.lines().find(|l| l.contains("facts cache:"))?;
+    let nums: Vec<usize> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    Some((nums[0], nums[1]))
+}
+
+#[test]
+fn a_cached_run_prints_the_same_bytes_as_an_uncached_one_on_every_fixture() {
+    let cache = TempDir::new().unwrap();
+    let cache_arg = format!("--cache-dir={}", cache.path().display());
+    let mut dirs = Vec::new();
+    for family in fs::read_dir(repo_root().join("fixtures")).unwrap() {
+        for rule in fs::read_dir(family.unwrap().path()).unwrap() {
+            let rule = rule.unwrap().path();
+            if !rule.is_dir() {
+                continue;
+            }
+            for case in fs::read_dir(rule).unwrap() {
+                let case = case.unwrap().path();
+                if case.is_dir() {
+                    dirs.push(case);
+                }
+            }
+        }
+    }
+    dirs.sort();
+    assert!(dirs.len() > 100, "{} fixture folders", dirs.len());
+    let mut hits = 0;
+    for dir in &dirs {
+        let (plain, _) = json_with(dir, "--no-cache");
+        let (cold, _) = json_with(dir, &cache_arg);
+        let (warm, err) = json_with(dir, &cache_arg);
+        assert_eq!(cold, plain, "cold cache: {}", dir.display());
+        assert_eq!(warm, plain, "warm cache: {}", dir.display());
+        let (h, misses) = cache_stats(&err).unwrap_or_else(|| panic!("no stats: {err}"));
+        assert_eq!(misses, 0, "warm run of {}: {err}", dir.display());
+        hits += h;
+    }
+    assert!(
+        hits > 50,
+        "the warm runs read facts from the cache: {hits} hits"
+    );
+    assert!(
+        !dirs.iter().any(|d| d.join(".guardrail_cache").exists()),
+        "nothing is written into the fixtures"
+    );
+}
+
+#[test]
+fn a_cached_run_prints_the_same_bytes_on_a_generated_monorepo() {
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("python3 missing: generated-tree cache test skipped");
+        return;
+    }
+    let tmp = TempDir::new().unwrap();
+    let tree = tmp.path().join("tree");
+    let status = std::process::Command::new("python3")
+        .arg(repo_root().join("benches/monorepo/gen.py"))
+        .args(["--scale", "0.1", "--seed", "7"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let (plain, _) = json_with(&tree, "--no-cache");
+    assert!(plain.contains("\"code\""), "the tree has findings");
+    // The default location: .guardrail_cache in the root, with a .gitignore of `*`.
+    let default_cache = |args: &[&str]| {
+        let (code, out, err) = stdout(
+            guardrail()
+                .env_remove("GUARDRAIL_CACHE_DIR")
+                .args([
+                    "check",
+                    "--format",
+                    "json",
+                    "--fail-on",
+                    "never",
+                    "--timings",
+                ])
+                .args(args)
+                .arg(&tree),
+        );
+        assert_eq!(code, 0, "{err}");
+        (out, err)
+    };
+    let (cold, err) = default_cache(&[]);
+    let (_, misses) = cache_stats(&err).unwrap();
+    assert!(misses > 100, "{err}");
+    assert_eq!(cold, plain);
+    assert_eq!(
+        fs::read_to_string(tree.join(".guardrail_cache/.gitignore"))
+            .unwrap()
+            .lines()
+            .last(),
+        Some("*")
+    );
+    let (warm, err) = default_cache(&[]);
+    assert_eq!(warm, plain, "warm");
+    let (hits, misses) = cache_stats(&err).unwrap();
+    assert!(hits > 100 && misses == 0, "{err}");
+
+    // One migration edited: a miss for it alone, and the findings of the edit.
+    let migration = fs::read_dir(tree.join("django/proj0/apps"))
+        .unwrap()
+        .filter_map(|a| fs::read_dir(a.ok()?.path().join("migrations")).ok())
+        .flatten()
+        .filter_map(|m| m.ok().map(|m| m.path()))
+        .find(|m| {
+            m.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("0002_"))
+        });
+    assert!(migration.is_some(), "a second migration to edit");
+    if let Some(m) = migration {
+        let text = fs::read_to_string(&m).unwrap();
+        let app = m.parent().unwrap().parent().unwrap().file_name().unwrap();
+        let missing = format!(
+            "dependencies = [('{}', '0999_missing'),",
+            app.to_string_lossy()
+        );
+        fs::write(&m, text.replace("dependencies = [", &missing)).unwrap();
+        let (plain, _) = json_with(&tree, "--no-cache");
+        assert!(plain.contains("GR103"), "the edit is seen: {plain}");
+        let (warm, err) = default_cache(&[]);
+        assert_eq!(warm, plain, "after an edit");
+        assert_eq!(cache_stats(&err).unwrap().1, 1, "{err}");
+    }
+
+    // A corrupt cache file: the same output, then the file is rewritten.
+    for entry in fs::read_dir(tree.join(".guardrail_cache")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "bin") {
+            let mut bytes = fs::read(&path).unwrap();
+            let mid = bytes.len() / 2;
+            bytes[mid] ^= 0xff;
+            bytes.truncate(mid + 10);
+            fs::write(&path, bytes).unwrap();
+        }
+    }
+    let (after, err) = default_cache(&[]);
+    assert_eq!(cache_stats(&err).unwrap().0, 0, "{err}");
+    let (again, err) = default_cache(&[]);
+    assert_eq!(cache_stats(&err).unwrap().1, 0, "rewritten: {err}");
+    assert_eq!(after, again);
+    let (no_cache, err) = default_cache(&["--no-cache"]);
+    assert_eq!(cache_stats(&err), None, "{err}");
+    assert_eq!(no_cache, after);
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["core"],
     &["syntax", "input"],
+    &["cache"],
     &["index"],
     &["model"],
     &["lint"],

@@ -14,14 +14,19 @@
 #
 # For each scale: generate (or reuse) the tree, warm the page cache, then time
 #   rg -c . DIR,  rg --files DIR,
-#   guardrail check --no-config --fail-on never --format json DIR          (all rules)
-#   the same with --select F for F in migrations security docker middleware compose
+#   guardrail check --no-config --fail-on never --format json DIR          (all rules), as
+#     "all"  with --no-cache (every file parsed: comparable with runs before the cache),
+#     "cold" with an empty facts cache before each run (parse, then write the cache),
+#     "warm" with the facts cache the cold runs left (facts read, nothing parsed again)
+#   the same with --select F for F in migrations security docker middleware compose,
+#     warm
 # with the peak RSS of each (GNU time's %M, the "Maximum resident set size" of
 # /usr/bin/time -v) and its user+sys CPU time (steadier than wall on a shared machine).
 # Then the scaling check: each family's time at scale s divided by its time at the
 # first scale, flagged NONLINEAR above 1.25 x proportional. Then `--staged`: the
 # largest tree as a git repository (committed once, cached), one migration changed
-# and staged, `guardrail check --staged` timed in it.
+# and staged, `guardrail check --staged` timed in it, without the cache and warm (the
+# cache in the repository's .guardrail_cache/, filled by one untimed run first).
 #
 # Per-phase times (walk, read, parse, models, rules, render) need a `--timings`
 # option guardrail does not have yet; RESULTS.md shows the perf breakdown instead.
@@ -46,7 +51,7 @@ while [ $# -gt 0 ]; do
         --dir) DIR="$2"; shift 2 ;;
         --runs) RUNS="$2"; shift 2 ;;
         --no-staged) STAGED=0; shift ;;
-        -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -90,6 +95,7 @@ measure() {
     local name="$1"; shift
     local times=() cpus=() rss=0 i t0 t1 rc r
     for ((i = 0; i < RUNS; i++)); do
+        [ -n "${MEASURE_PRE:-}" ] && eval "$MEASURE_PRE"
         t0=$(date +%s%N)
         rc=0
         /usr/bin/time -f '%M %U %S' -o "$tmp/rss" "$@" >/dev/null 2>"$tmp/stderr" || rc=$?
@@ -127,9 +133,12 @@ for s in $SCALES; do
     warm "$tree"
     measure "$s rg-c" rg -c . "$tree"
     measure "$s rg-files" rg --files "$tree"
-    measure "$s all" "${GR[@]}" "$tree"
+    cache="$tmp/cache-$s"
+    measure "$s all" "${GR[@]}" --no-cache "$tree"
+    MEASURE_PRE="rm -rf '$cache'" measure "$s cold" "${GR[@]}" --cache-dir "$cache" "$tree"
+    measure "$s warm" "${GR[@]}" --cache-dir "$cache" "$tree"
     for f in $FAMILIES; do
-        measure "$s $f" "${GR[@]}" --select "$f" "$tree"
+        measure "$s $f" "${GR[@]}" --cache-dir "$cache" --select "$f" "$tree"
     done
 done
 
@@ -151,7 +160,9 @@ if [ "$STAGED" = 1 ]; then
     git -C "$repo_tree" add "$changed"
     echo "staged: $changed in $repo_tree" >&2
     warm "$repo_tree"
-    (cd "$repo_tree" && measure "$big staged" "$BIN" check --staged --no-config --fail-on never --format json .)
+    (cd "$repo_tree" && measure "$big staged" "$BIN" check --staged --no-cache --no-config --fail-on never --format json .)
+    (cd "$repo_tree" && "$BIN" check --staged --no-config --fail-on never --format json . >/dev/null) || true
+    (cd "$repo_tree" && measure "$big staged-warm" "$BIN" check --staged --no-config --fail-on never --format json .)
     git -C "$repo_tree" reset -q -- "$changed"
     git -C "$repo_tree" checkout -q -- "$changed"
 fi
@@ -182,19 +193,21 @@ def table(head, rows):
 
 
 print()
-head = ["scale", "files", "rg -c .", "rg --files", "guardrail all", "all / rg -c",
-        "peak RSS MiB", "all CPU s"] + families
+head = ["scale", "files", "rg -c .", "rg --files", "no cache", "cold", "warm", "warm / rg -c",
+        "RSS MiB no cache / cold / warm", "CPU s no cache / cold / warm"] + families
 rows = []
 for s in scales:
-    all_ = t[(s, "all")]
+    rg = max(t[(s, 'rg-c')], 1e-3)
     cells = [s, f"{files[s]:,}", f"{t[(s, 'rg-c')]:.2f}", f"{t[(s, 'rg-files')]:.2f}",
-             f"{all_:.2f}", f"{all_ / max(t[(s, 'rg-c')], 1e-3):.1f}x",
-             f"{rss[(s, 'all')] / 1024:.0f}", f"{cpu[(s, 'all')]:.2f}"]
+             f"{t[(s, 'all')]:.2f}", f"{t[(s, 'cold')]:.2f}", f"{t[(s, 'warm')]:.2f}",
+             f"{t[(s, 'warm')] / rg:.1f}x",
+             " / ".join(f"{rss[(s, k)] / 1024:.0f}" for k in ("all", "cold", "warm")),
+             " / ".join(f"{cpu[(s, k)]:.2f}" for k in ("all", "cold", "warm"))]
     cells += [f"{t[(s, f)]:.2f}" for f in families]
     rows.append(cells)
 table(head, rows)
-print("\n(wall seconds, median of the runs; `all CPU s`: user+sys of the full check, median;"
-      " RSS: the largest of the full check's runs; family columns: `--select FAMILY`, wall)")
+print("\n(wall seconds, median of the runs; CPU: user+sys, median; RSS: the largest of the"
+      " runs; `no cache`: --no-cache; family columns: `--select FAMILY` with the warm cache, wall)")
 
 if len(scales) > 1:
     base = scales[0]
@@ -204,7 +217,7 @@ if len(scales) > 1:
               "NONLINEAR above 1.25 x proportional\n")
         head = ["family"] + [f"{s}x/{base}x (prop. {float(s) / float(base):g})" for s in others] + ["verdict"]
         rows = []
-        for f in ["all"] + families:
+        for f in ["all", "cold", "warm"] + families:
             cells, bad = [f], False
             for s in others:
                 prop = float(s) / float(base)
@@ -216,7 +229,8 @@ if len(scales) > 1:
             rows.append(cells)
         table(head, rows)
 
-for k in [k for k in t if k[1] == "staged"]:
-    print(f"\n`guardrail check --staged` (one staged migration, scale {k[0]} tree as a git repo): "
+for k in [k for k in t if k[1] in ("staged", "staged-warm")]:
+    how = "warm cache" if k[1] == "staged-warm" else "--no-cache"
+    print(f"\n`guardrail check --staged` ({how}; one staged migration, scale {k[0]} tree as a git repo): "
           f"{t[k]:.3f} s wall, {cpu[k]:.3f} s CPU, peak RSS {rss[k] / 1024:.0f} MiB")
 EOF

@@ -12,9 +12,13 @@ pub struct RelPath(String);
 
 impl RelPath {
     pub fn new(path: impl Into<String>) -> Self {
-        let path: String = path.into();
-        let path = path.replace('\\', "/");
-        let path = path.trim_start_matches("./").to_string();
+        let mut path: String = path.into();
+        if path.contains('\\') {
+            path = path.replace('\\', "/");
+        }
+        if path.starts_with("./") {
+            path = path.trim_start_matches("./").to_string();
+        }
         Self(path)
     }
 

@@ -6,6 +6,7 @@ pub mod collect;
 pub mod scope;
 pub mod suppress;
 
+use crate::cache::{self, CacheStats, FactsCache};
 use crate::config::Settings;
 use crate::core::error::ToolError;
 use crate::core::kind::{FileKind, classify};
@@ -92,6 +93,8 @@ pub struct Timings {
     pub phases: Vec<(&'static str, Duration)>,
     /// (rule code, total time, calls), rules measured only when `--timings` is given.
     pub rules: Vec<(&'static str, Duration, usize)>,
+    /// The facts cache's hits and misses, when a cache was used.
+    pub cache: Option<CacheStats>,
 }
 
 impl Timings {
@@ -188,11 +191,34 @@ pub fn scan(target: &Path, settings: &Settings) -> Result<Scan, ToolError> {
     })
 }
 
-/// Scans one path (a directory, or a single file) with `settings`.
+/// Where the facts cache of a run lives (`crate::cache`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum CacheLocation {
+    /// No cache: every file is parsed (`--no-cache`, and library callers).
+    #[default]
+    Off,
+    /// `.guardrail_cache/` in the scan root.
+    InRoot,
+    /// This folder (`--cache-dir`, `GUARDRAIL_CACHE_DIR`); one file per scan root.
+    Dir(PathBuf),
+}
+
+/// Scans one path (a directory, or a single file) with `settings`, without a cache.
 pub fn check(
     target: &Path,
     settings: &Settings,
     changes: Option<&dyn ChangeSet>,
+) -> Result<Report, ToolError> {
+    check_cached(target, settings, changes, &CacheLocation::Off)
+}
+
+/// [`check`] with a facts cache across runs. A single file is checked without one (its
+/// index is partial: saving would drop the entries of every other file).
+pub fn check_cached(
+    target: &Path,
+    settings: &Settings,
+    changes: Option<&dyn ChangeSet>,
+    cache_at: &CacheLocation,
 ) -> Result<Report, ToolError> {
     let mut timings = Timings::default();
     let started = Instant::now();
@@ -203,6 +229,21 @@ pub fn check(
         discovered,
     } = scan(target, settings)?;
     timings.phase("walk and classify", started);
+    let started = Instant::now();
+    let cache = match cache_at {
+        _ if !is_dir => None,
+        CacheLocation::Off => None,
+        CacheLocation::InRoot => Some(FactsCache::open(&root.join(cache::DEFAULT_DIR), &root)),
+        CacheLocation::Dir(dir) => Some(FactsCache::open(dir, &root)),
+    }
+    .map(Arc::new);
+    let index = match &cache {
+        Some(c) => {
+            timings.phase("cache load", started);
+            index.with_cache(c)
+        }
+        None => index,
+    };
     let mut model_notes = Vec::new();
     let mut diagnostics =
         run_rules_timed(&index, settings, changes, &mut model_notes, &mut timings);
@@ -222,6 +263,17 @@ pub fn check(
         summary.count(d.severity);
     }
     let mut notes = model_notes;
+    if let Some(cache) = &cache {
+        let started = Instant::now();
+        timings.cache = Some(cache.stats());
+        if let Err(e) = cache.save(index.files().iter().map(|f| f.path.as_str())) {
+            notes.push(format!(
+                "facts cache not saved to {}: {e}",
+                cache.file().display()
+            ));
+        }
+        timings.phase("cache save", started);
+    }
     // Only worth saying where there is something for them to compare.
     let git_rules = settings.rules.iter().any(|r| r.meta().git_aware)
         && index.of_kind(FileKind::DjangoMigration).next().is_some();
@@ -232,6 +284,13 @@ pub fn check(
                 .to_string(),
         ),
         _ => {}
+    }
+    // Freeing 50,000 entries with their texts and parses takes a noticeable share of a
+    // warm run: done on a thread of its own while the caller renders (inline if no
+    // thread can be started).
+    let dropper = std::thread::Builder::new().name("guardrail-drop-index".into());
+    if let Err(e) = dropper.spawn(move || drop(index)) {
+        drop(e);
     }
     Ok(Report {
         prefix: display_prefix(target, &root, is_dir),

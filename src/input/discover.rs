@@ -14,7 +14,8 @@
 use crate::core::path::RelPath;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::{Match, WalkBuilder, WalkState, overrides::OverrideBuilder};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, mpsc};
 
@@ -27,7 +28,8 @@ const IGNORE_FILES: &[&str] = &[".gitignore", ".ignore"];
 /// The ignore matchers of the folders seen so far, loaded once per folder.
 #[derive(Default)]
 struct Ignores {
-    by_dir: RwLock<HashMap<PathBuf, Option<Arc<Gitignore>>>>,
+    /// Keyed by the folder's path as bytes (hashing a `Path` walks its components).
+    by_dir: RwLock<FxHashMap<OsString, Option<Arc<Gitignore>>>>,
     /// Ignore files not read: (path, why).
     refused: Mutex<Vec<(PathBuf, String)>>,
     /// The repository's `info/exclude`, lowest precedence.
@@ -37,13 +39,13 @@ struct Ignores {
 impl Ignores {
     fn matcher(&self, dir: &Path) -> Option<Arc<Gitignore>> {
         if let Ok(map) = self.by_dir.read()
-            && let Some(found) = map.get(dir)
+            && let Some(found) = map.get(dir.as_os_str())
         {
             return found.clone();
         }
         let loaded = self.load(dir);
         if let Ok(mut map) = self.by_dir.write() {
-            map.insert(dir.to_path_buf(), loaded.clone());
+            map.insert(dir.as_os_str().to_os_string(), loaded.clone());
         }
         loaded
     }
@@ -87,7 +89,12 @@ impl Ignores {
                     Match::None => {}
                 }
             }
-            if d == top {
+            // `d` is the absolute path of a folder at or below `top` (both spelled from
+            // the canonical root), so it has reached `top` when it is no longer longer
+            // than it: a byte-length test, not a component-wise `Path` comparison per
+            // folder per file. Every folder above `top` is shorter, so this never goes
+            // past it.
+            if d.as_os_str().len() <= top.as_os_str().len() {
                 break;
             }
             dir = d.parent();
@@ -136,6 +143,9 @@ enum Found {
 }
 
 const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
+/// The name of guardrail's cache folder (`cache::DEFAULT_DIR`): never walked. A cache
+/// folder elsewhere in the tree (`--cache-dir`) holds a `.gitignore` of `*`.
+pub const CACHE_DIR: &str = ".guardrail_cache";
 
 /// Walks `root` (a directory). `excludes` are gitignore-syntax globs relative to it.
 pub fn discover(root: &Path, excludes: &[String], threads: usize) -> Discovered {
@@ -167,6 +177,10 @@ pub fn discover(root: &Path, excludes: &[String], threads: usize) -> Discovered 
         move |e: &ignore::DirEntry| {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             if is_dir && VCS_DIRS.iter().any(|d| e.file_name() == *d) {
+                return false;
+            }
+            // guardrail's own facts cache (`crate::cache`), in any scan root below.
+            if is_dir && e.file_name() == CACHE_DIR {
                 return false;
             }
             if e.depth() == 0 {
@@ -256,6 +270,14 @@ fn repository_top(root: &Path) -> Option<PathBuf> {
 
 fn relative(root: &Path, path: &Path) -> RelPath {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    // The common case, without splitting into components: a UTF-8 path whose segments
+    // are already what `components()` would yield (no empty or `.` segment).
+    if let Some(text) = rel.to_str()
+        && !text.is_empty()
+        && text.split('/').all(|seg| !seg.is_empty() && seg != ".")
+    {
+        return RelPath::new(text);
+    }
     let parts: Vec<String> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())

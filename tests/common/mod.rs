@@ -11,6 +11,12 @@ use std::time::Duration;
 pub fn guardrail() -> assert_cmd::Command {
     let mut cmd = assert_cmd::cargo_bin_cmd!("guardrail");
     cmd.env("NO_COLOR", "1").timeout(Duration::from_secs(120));
+    // The facts cache goes to a temporary folder, never into the fixtures (one file per
+    // scan root there; a test of the default location removes this).
+    cmd.env(
+        "GUARDRAIL_CACHE_DIR",
+        std::env::temp_dir().join("guardrail-tests-cache"),
+    );
     cmd
 }
 

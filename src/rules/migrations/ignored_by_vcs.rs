@@ -60,6 +60,16 @@ impl Rule for IgnoredByVcs {
         if apps.is_empty() {
             return;
         }
+        // Docker builds by context folder, grouped once (not a scan of every
+        // Dockerfile per ignore file).
+        let mut by_context: BTreeMap<&str, Vec<&DockerBuild>> = BTreeMap::new();
+        for f in ctx.index.of_kind(FileKind::Dockerfile) {
+            if let Some(b) = ctx.project.docker_build(f.path.as_str())
+                && let Some(c) = &b.context
+            {
+                by_context.entry(c.dir.as_str()).or_default().push(b);
+            }
+        }
         for kind in [FileKind::GitIgnore, FileKind::DockerIgnore] {
             for entry in ctx.index.of_kind(kind) {
                 let Some(source) = entry.source() else {
@@ -72,8 +82,12 @@ impl Rule for IgnoredByVcs {
                 };
                 // A .dockerignore matters for what the builds from its folder copy: the
                 // builds found in the repository, or, with none, the pattern alone.
-                let builds = (kind == FileKind::DockerIgnore)
-                    .then(|| context_builds(ctx, entry.path.parent()));
+                let builds = (kind == FileKind::DockerIgnore).then(|| {
+                    by_context
+                        .get(entry.path.parent())
+                        .cloned()
+                        .unwrap_or_default()
+                });
                 // Pattern line -> the app folders it hides.
                 let mut hits: BTreeMap<usize, (String, Vec<String>)> = BTreeMap::new();
                 for app in &apps {
@@ -153,15 +167,6 @@ impl Rule for IgnoredByVcs {
             }
         }
     }
-}
-
-/// The builds whose context is `dir`.
-fn context_builds<'p>(ctx: &'p ProjectContext<'_>, dir: &str) -> Vec<&'p DockerBuild> {
-    ctx.index
-        .of_kind(FileKind::Dockerfile)
-        .filter_map(|f| ctx.project.docker_build(f.path.as_str()))
-        .filter(|b| b.context.as_ref().is_some_and(|c| c.dir == dir))
-        .collect()
 }
 
 /// Whether a build copies the folder `target` (relative to the scan root) from its
