@@ -4085,7 +4085,6 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: Instruction::words on a RUN continued over 100,000 lines takes 31 s in release (x3.4 per doubling; the engine itself 0.8 s): each word is mapped through PieceTable::to_source, a linear scan of every continuation piece, src/syntax/dockerfile.rs:35-43 (called at :161)"]
     fn fuzz_long_dockerfile_continuations() {
         shape_property("fuzz_long_dockerfile_continuations", &[(DockerLong::Continuations, 100_000)], long_dockerfile_case);
     }
