@@ -4416,7 +4416,6 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: 3,000 Odoo models with 3,000 access rows take 5 s in release (x3.6 per doubling): the module's model ids are rebuilt for every row, src/rules/security/access_row_unknown_model.rs:78 and :90"]
     fn fuzz_long_project_odoo_models() {
         shape_property("fuzz_long_project_odoo_models", &[(ProjectLong::OdooModels, 3_000)], long_project_case);
     }
