@@ -3523,7 +3523,6 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: 30k distinct `MIDDLEWARE.append(...)` take 2.7 s in the engine with no finding (x2.6 per doubling; 10k equal entries from a `+` chain 1.9 s, x3.5): the duplicate check scans every earlier entry, src/rules/middleware/duplicate.rs:57"]
     fn fuzz_deep_statements_appends() {
         shape_property("fuzz_deep_statements_appends", &[(StmtDeep::Statements, 30_000)], deep_statements_case);
     }
