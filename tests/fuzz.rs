@@ -2664,11 +2664,8 @@ fn quoting_closed(text: &str) -> bool {
         match c {
             '\'' if !double => single = !single,
             '"' if !single => double = !double,
-            '\\' if !single => {
-                if chars.next().is_none() {
-                    return false;
-                }
-            }
+            // The guard takes the escaped character: a backslash with none dangles.
+            '\\' if !single && chars.next().is_none() => return false,
             _ => {}
         }
     }
