@@ -3393,7 +3393,6 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails (at the budget): 10k-term `[m] + MIDDLEWARE + ...` (10k equal entries) takes 1.9-2.1 s in release, x3.5 per doubling: O(n^2) duplicate and order scans, src/rules/middleware/duplicate.rs:57, src/model/django/middleware.rs:162"]
     fn fuzz_deep_settings_plus_names() {
         shape_property("fuzz_deep_settings_plus_names", &[(PyDeep::PlusNames, 10_000)], deep_settings_case);
     }
