@@ -32,15 +32,17 @@ pub struct PieceTable {
 }
 
 impl PieceTable {
+    /// The source offset of a logical offset (past the end: the end of the last piece).
+    /// Pieces are contiguous in the logical line, so their ends only grow: a binary
+    /// search finds the first one ending after `logical`.
     pub fn to_source(&self, logical: usize) -> usize {
-        let mut last = 0;
-        for &(l, s, len) in &self.pieces {
-            if logical < l + len {
-                return s + logical.saturating_sub(l);
-            }
-            last = s + len;
+        let i = self
+            .pieces
+            .partition_point(|&(l, _, len)| l + len <= logical);
+        match self.pieces.get(i) {
+            Some(&(l, s, _)) => s + logical.saturating_sub(l),
+            None => self.pieces.last().map_or(0, |&(_, s, len)| s + len),
         }
-        last
     }
 
     pub fn span(&self, start: usize, end: usize) -> Span {

@@ -11,7 +11,7 @@ use crate::core::path::RelPath;
 use crate::core::source::{SourceFile, Span};
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A virtual root: paths are matched as `ROOT/<relative path>`, never touching the disk.
 const ROOT: &str = "/__guardrail_root__";
@@ -21,9 +21,23 @@ pub struct IgnoreFile {
     pub path: RelPath,
     /// The directory the patterns are relative to ("" for the scan root).
     pub dir: String,
+    /// Each glob carries the 1-based line that defined it as its `from` (see
+    /// [`line_origin`]), so a match names its line by construction, whatever the
+    /// matcher made of the pattern's text (it drops trailing whitespace, as git does).
     matcher: Gitignore,
-    /// (1-based line, pattern as the matcher saw it), in file order.
-    lines: Vec<(usize, String)>,
+}
+
+/// The `from` of a compiled glob: the number of the line that defined it.
+fn line_origin(line: usize) -> PathBuf {
+    PathBuf::from(line.to_string())
+}
+
+/// The line a glob was compiled from (0 for a glob of no line, which this module never
+/// builds).
+fn origin_line(from: Option<&Path>) -> usize {
+    from.and_then(Path::to_str)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The pattern that decided a path is ignored.
@@ -44,7 +58,6 @@ impl IgnoreFile {
 
     fn build(source: &SourceFile, anchored: bool) -> Self {
         let mut builder = GitignoreBuilder::new(ROOT);
-        let mut lines = Vec::new();
         for (i, raw) in source.text.lines().enumerate() {
             let line = raw.trim_end_matches('\r');
             let trimmed = if anchored { line.trim() } else { line };
@@ -69,16 +82,14 @@ impl IgnoreFile {
             } else {
                 trimmed.to_string()
             };
-            if builder.add_line(None, &pattern).is_ok() {
-                lines.push((i + 1, pattern));
-            }
+            // A pattern the matcher rejects is skipped, as git skips it.
+            let _ = builder.add_line(Some(line_origin(i + 1)), &pattern);
         }
         let matcher = builder.build().unwrap_or_else(|_| Gitignore::empty());
         Self {
             path: source.path.clone(),
             dir: source.path.parent().to_string(),
             matcher,
-            lines,
         }
     }
 
@@ -95,19 +106,10 @@ impl IgnoreFile {
         }
         let full = PathBuf::from(ROOT).join(rel);
         match self.matcher.matched_path_or_any_parents(&full, is_dir) {
-            Match::Ignore(glob) => {
-                let original = glob.original();
-                let line = self
-                    .lines
-                    .iter()
-                    .rev()
-                    .find(|(_, p)| p == original)
-                    .map_or(0, |(l, _)| *l);
-                Some(IgnoreHit {
-                    line,
-                    pattern: original.to_string(),
-                })
-            }
+            Match::Ignore(glob) => Some(IgnoreHit {
+                line: origin_line(glob.from()),
+                pattern: glob.original().to_string(),
+            }),
             _ => None,
         }
     }
@@ -170,6 +172,22 @@ mod tests {
         assert!(
             d.ignored("apps/keep/migrations/0001_initial.py", false)
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn a_pattern_with_trailing_whitespace_reports_its_line() {
+        let g = IgnoreFile::gitignore(&file(".gitignore", "*.pyc\nmigrations/ \t\r\n*.py\\ \n"));
+        // The matcher trims `migrations/ \t`; `*.py\ ` keeps its escaped space.
+        let hit = g.ignored("app/migrations/0001_initial.py", false).unwrap();
+        assert_eq!((hit.line, hit.pattern.as_str()), (2, "migrations/"));
+        let g = IgnoreFile::gitignore(&file(".gitignore", "# x\n* \n"));
+        assert_eq!(g.ignored("manage.py", false).map(|h| h.line), Some(2));
+        let d = IgnoreFile::dockerignore(&file(".dockerignore", "\n  migrations/  \n"));
+        assert_eq!(
+            d.ignored("migrations/0001_initial.py", false)
+                .map(|h| h.line),
+            Some(2)
         );
     }
 }

@@ -5,6 +5,7 @@
 //! splitters (shlex) glue `/app&&python` into one word and give no positions.
 
 use crate::core::source::Span;
+use std::ops::Range;
 use tree_sitter::{Node, Parser};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,14 +53,74 @@ pub fn commands(script: &str) -> Vec<Command> {
     };
     let mut out = Vec::new();
     let mut cwd = None;
-    walk(tree.root_node(), script, 0, &mut cwd, &mut out, 0);
+    walk(
+        tree.root_node(),
+        script,
+        &Origin::Script,
+        &mut cwd,
+        &mut out,
+        0,
+    );
     out
+}
+
+/// Where the bytes of the text being walked sit in the script [`commands`] was given:
+/// the script itself, or a script unquoted from one of its words (`sh -c "..."`), with
+/// the range of script bytes each of its bytes was unquoted from.
+enum Origin {
+    Script,
+    Unquoted(Vec<(usize, usize)>),
+}
+
+impl Origin {
+    /// The script offset where the byte at `i` of the walked text starts.
+    fn start(&self, i: usize) -> usize {
+        match self {
+            Self::Script => i,
+            Self::Unquoted(map) => map
+                .get(i)
+                .map(|r| r.0)
+                .or_else(|| map.last().map(|r| r.1))
+                .unwrap_or(0),
+        }
+    }
+
+    /// The script offset where a range of the walked text ending at `i` ends.
+    fn end(&self, i: usize) -> usize {
+        match self {
+            Self::Script => i,
+            Self::Unquoted(map) => match i.checked_sub(1) {
+                Some(last) => map.get(last).or_else(|| map.last()).map_or(0, |r| r.1),
+                None => map.first().map_or(0, |r| r.0),
+            },
+        }
+    }
+
+    /// The script span of a byte range of the walked text.
+    fn span(&self, range: Range<usize>) -> Span {
+        let start = self.start(range.start);
+        if range.end <= range.start {
+            return Span::new(start, start);
+        }
+        Span::new(start, self.end(range.end).max(start))
+    }
+
+    /// The origin of a script unquoted from `raw`, the text at `at` of the walked text:
+    /// each of its bytes maps to the script range its source character came from.
+    fn inner(&self, at: usize, raw: &str) -> (String, Self) {
+        let (text, ranges) = unquote_mapped(raw);
+        let map = ranges
+            .into_iter()
+            .map(|(s, e)| (self.start(at + s), self.end(at + e)))
+            .collect();
+        (text, Self::Unquoted(map))
+    }
 }
 
 fn walk(
     node: Node<'_>,
     src: &str,
-    base: usize,
+    origin: &Origin,
     cwd: &mut Option<String>,
     out: &mut Vec<Command>,
     depth: usize,
@@ -76,7 +137,7 @@ fn walk(
             .any(|c| c.kind() == "file_redirect" && output_redirect(c, src));
         let mut cursor = node.walk();
         for child in node.children(&mut cursor) {
-            walk(child, src, base, cwd, out, depth + 1);
+            walk(child, src, origin, cwd, out, depth + 1);
         }
         if writes {
             for cmd in out.iter_mut().skip(first) {
@@ -86,7 +147,7 @@ fn walk(
         return;
     }
     if node.kind() == "command" {
-        if let Some(cmd) = command(node, src, base, cwd) {
+        if let Some((cmd, locals)) = command(node, src, origin, cwd) {
             if cmd.program() == "cd"
                 && let Some(dir) = cmd.args.first()
             {
@@ -100,23 +161,22 @@ fn walk(
                 && let Some(pos) = cmd.args.iter().position(|a| {
                     a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains('c')
                 })
-                && let Some(script) = cmd.args.get(pos + 1)
+                && let Some(local) = locals.get(pos + 1)
             {
-                let quoted = src
-                    .get(script.span.start - base..)
-                    .is_some_and(|s| s.starts_with(['"', '\'']));
-                let inner_base = script.span.start + usize::from(quoted);
+                // Its offsets map back through the unquoting, escape by escape.
+                let raw = src.get(local.clone()).unwrap_or("");
+                let (text, inner) = origin.inner(local.start, raw);
                 let mut inner_cwd = cwd.clone();
                 let mut parser = Parser::new();
                 if parser
                     .set_language(&tree_sitter_bash::LANGUAGE.into())
                     .is_ok()
-                    && let Some(tree) = parser.parse(&script.text, None)
+                    && let Some(tree) = parser.parse(&text, None)
                 {
                     walk(
                         tree.root_node(),
-                        &script.text,
-                        inner_base,
+                        &text,
+                        &inner,
                         &mut inner_cwd,
                         out,
                         depth + 1,
@@ -130,7 +190,7 @@ fn walk(
     }
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
-        walk(child, src, base, cwd, out, depth + 1);
+        walk(child, src, origin, cwd, out, depth + 1);
     }
 }
 
@@ -142,10 +202,17 @@ fn output_redirect(node: Node<'_>, src: &str) -> bool {
     (op.starts_with('>') || op.starts_with("&>")) && !op.starts_with(">&")
 }
 
-fn command(node: Node<'_>, src: &str, base: usize, cwd: &Option<String>) -> Option<Command> {
+/// A command, and the ranges of its arguments in `src` (the walked text).
+fn command(
+    node: Node<'_>,
+    src: &str,
+    origin: &Origin,
+    cwd: &Option<String>,
+) -> Option<(Command, Vec<Range<usize>>)> {
     let mut name = None;
     let mut writes_output = false;
     let mut args = Vec::new();
+    let mut locals = Vec::new();
     let mut assigns = Vec::new();
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
@@ -156,7 +223,7 @@ fn command(node: Node<'_>, src: &str, base: usize, cwd: &Option<String>) -> Opti
                     assigns.push((k.to_string(), unquote(v)));
                 }
             }
-            "command_name" => name = Some(word(child, src, base)),
+            "command_name" => name = Some(word(child, src, origin)),
             "file_redirect" if output_redirect(child, src) => writes_output = true,
             kind if node.child_by_field_name("name").is_some()
                 && child.is_named()
@@ -166,49 +233,64 @@ fn command(node: Node<'_>, src: &str, base: usize, cwd: &Option<String>) -> Opti
                     "file_redirect" | "heredoc_redirect" | "herestring_redirect" | "comment"
                 ) =>
             {
-                args.push(word(child, src, base));
+                args.push(word(child, src, origin));
+                locals.push(child.byte_range());
             }
             _ => {}
         }
     }
-    Some(Command {
+    let cmd = Command {
         name: name?,
         args,
         assigns,
-        span: Span::new(base + node.start_byte(), base + node.end_byte()),
+        span: origin.span(node.byte_range()),
         cwd: cwd.clone(),
         writes_output,
-    })
+    };
+    Some((cmd, locals))
 }
 
-fn word(node: Node<'_>, src: &str, base: usize) -> Word {
+fn word(node: Node<'_>, src: &str, origin: &Origin) -> Word {
     let raw = src.get(node.byte_range()).unwrap_or("");
     Word {
         text: unquote(raw),
-        span: Span::new(base + node.start_byte(), base + node.end_byte()),
+        span: origin.span(node.byte_range()),
     }
 }
 
 /// Removes shell quoting from a word (quotes, and backslash escapes outside single
 /// quotes). Expansions are kept as written.
 pub fn unquote(raw: &str) -> String {
+    unquote_mapped(raw).0
+}
+
+/// [`unquote`], with the range of `raw` each byte of the result comes from (all the
+/// bytes of a character share its range: `\é` is one range of three bytes).
+fn unquote_mapped(raw: &str) -> (String, Vec<(usize, usize)>) {
     let mut out = String::new();
-    let mut chars = raw.chars().peekable();
+    let mut map = Vec::new();
+    let mut chars = raw.char_indices().peekable();
     let mut single = false;
     let mut double = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' if !double => single = !single,
-            '"' if !single => double = !double,
-            '\\' if !single => {
-                if let Some(n) = chars.next() {
-                    out.push(n);
-                }
+    while let Some((at, c)) = chars.next() {
+        let kept = match c {
+            '\'' if !double => {
+                single = !single;
+                None
             }
-            _ => out.push(c),
+            '"' if !single => {
+                double = !double;
+                None
+            }
+            '\\' if !single => chars.next().map(|(n_at, n)| (n, n_at + n.len_utf8())),
+            _ => Some((c, at + c.len_utf8())),
+        };
+        if let Some((kept, end)) = kept {
+            out.push(kept);
+            map.extend(std::iter::repeat_n((at, end), kept.len_utf8()));
         }
     }
-    out
+    (out, map)
 }
 
 #[cfg(test)]
@@ -264,6 +346,38 @@ mod tests {
             &s[inner.span.start..inner.span.end],
             "pip install .",
             "spans inside sh -c map back"
+        );
+    }
+
+    #[test]
+    fn spans_inside_sh_c_map_back_through_escapes() {
+        let s = "bash -lc \"pip install \\\"a b\\\" \\\\é x\"; sh -c 'echo '\\''y z'\\'' w'";
+        let cmds = commands(s);
+        let written: Vec<Vec<(&str, &str)>> = cmds
+            .iter()
+            .map(|c| {
+                std::iter::once(&c.name)
+                    .chain(&c.args)
+                    .map(|w| (w.text.as_str(), &s[w.span.start..w.span.end]))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            written,
+            [
+                vec![
+                    ("pip", "pip"),
+                    ("install", "install"),
+                    ("a b", "\\\"a b\\\""),
+                    ("é", "\\\\é"),
+                    ("x", "x"),
+                ],
+                vec![("echo", "echo"), ("y z", "\\''y z'\\'"), ("w", "w")],
+            ]
+        );
+        assert_eq!(
+            &s[cmds[0].span.start..cmds[0].span.end],
+            "pip install \\\"a b\\\" \\\\é x"
         );
     }
 

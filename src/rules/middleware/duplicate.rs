@@ -2,6 +2,8 @@ use super::{LISTS, label_entry, short};
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{FileContext, ProjectContext, Rule};
+use crate::model::django::settings::Entry;
+use std::collections::HashMap;
 
 declare_rule! {
     /// ## What it does
@@ -61,13 +63,13 @@ impl Rule for Duplicate {
                 let Some(list) = module.list(name) else {
                     continue;
                 };
-                for (j, later) in list.entries.iter().enumerate() {
-                    let Some(first) = list
-                        .entries
-                        .iter()
-                        .take(j)
-                        .find(|e| e.value == later.value && e.compatible(later))
-                    else {
+                // Earlier entries by value: only those of the same value are compared.
+                let mut seen: HashMap<&str, Vec<&Entry>> = HashMap::new();
+                for later in &list.entries {
+                    let same = seen.entry(later.value.as_str()).or_default();
+                    let first = same.iter().copied().find(|e| e.compatible(later));
+                    same.push(later);
+                    let Some(first) = first else {
                         continue;
                     };
                     let d = Diagnostic::new(

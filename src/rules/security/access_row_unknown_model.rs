@@ -4,7 +4,7 @@ use crate::lint::rule::{ProjectContext, Rule};
 use crate::model::odoo::access::judged;
 use crate::model::odoo::{OdooModule, model_xmlid};
 use crate::syntax::access_csv::ModelRef;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 declare_rule! {
     /// ## What it does
@@ -64,6 +64,34 @@ fn touched(module: &OdooModule) -> Option<BTreeSet<String>> {
 impl Rule for AccessRowUnknownModel {
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let project = ctx.project.odoo();
+        if !project
+            .modules
+            .iter()
+            .any(|m| judged(m) && !m.access_csvs.is_empty())
+        {
+            return;
+        }
+        // Each module's external ids, built once (not once per row).
+        let known_of: Vec<Option<BTreeSet<String>>> = project.modules.iter().map(touched).collect();
+        let index_of: HashMap<*const OdooModule, usize> = project
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (std::ptr::from_ref(m), i))
+            .collect();
+        // External id -> the first module defining it, and the first of another name.
+        let mut definers: HashMap<&str, (usize, Option<usize>)> = HashMap::new();
+        for (i, known) in known_of.iter().enumerate() {
+            for id in known.iter().flatten() {
+                let e = definers.entry(id.as_str()).or_insert((i, None));
+                if e.1.is_none()
+                    && project.modules.get(e.0).map(|m| &m.name)
+                        != project.modules.get(i).map(|m| &m.name)
+                {
+                    e.1 = Some(i);
+                }
+            }
+        }
         for module in &project.modules {
             if !judged(module) {
                 continue;
@@ -86,7 +114,11 @@ impl Rule for AccessRowUnknownModel {
                     let Some(owner_module) = project.module(owner) else {
                         continue;
                     };
-                    let Some(known) = touched(owner_module) else {
+                    let Some(known) = index_of
+                        .get(&std::ptr::from_ref(owner_module))
+                        .and_then(|i| known_of.get(*i))
+                        .and_then(Option::as_ref)
+                    else {
                         continue;
                     };
                     if known.contains(xmlid) {
@@ -94,11 +126,14 @@ impl Rule for AccessRowUnknownModel {
                     }
                     // An unprefixed id naming a model another module of the repository
                     // defines: the fix is the prefix.
-                    let elsewhere = project
-                        .modules
-                        .iter()
-                        .filter(|m| m.name != owner_module.name)
-                        .find(|m| touched(m).is_some_and(|t| t.contains(xmlid)));
+                    let elsewhere = definers.get(xmlid).and_then(|&(first, other)| {
+                        let m = project.modules.get(first)?;
+                        if m.name != owner_module.name {
+                            Some(m)
+                        } else {
+                            other.and_then(|i| project.modules.get(i))
+                        }
+                    });
                     let help = match (reference.contains('.'), elsewhere) {
                         (false, Some(other)) => format!(
                             "`{xmlid}` belongs to module `{}`: write `{}.{xmlid}` (and make `{}` depend on it)",
