@@ -1,5 +1,6 @@
 //! The formats for other CI systems: GitLab Code Quality validated against its schema
-//! (tests/schema, written from GitLab's field table), JUnit and Checkstyle read back as
+//! (tests/schema, written from GitLab's field table), JUnit against Jenkins' junit-10.xsd
+//! (with xmllint, when asked) and JUnit and Checkstyle read back as
 //! XML with the structure their readers require.
 
 #![allow(
@@ -115,4 +116,34 @@ fn checkstyle_lists_errors_by_file() {
                 .is_some_and(|p| p.has_tag_name("file") && p.attribute("name").is_some())
         );
     }
+}
+
+/// JUnit against the published schema (Jenkins xUnit's `junit-10.xsd`, in tests/schema)
+/// with `xmllint` (Debian's libxml2-utils): not a dependency of the suite, so ignored
+/// unless asked: `cargo test --test formats -- --ignored`.
+#[test]
+#[ignore = "needs xmllint (apt-get install libxml2-utils): cargo test --test formats -- --ignored"]
+fn junit_validates_against_the_published_schema() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let schema = repo_root().join("tests/schema/junit-10.xsd");
+    let validate = |text: &str| {
+        let file = dir.path().join("report.xml");
+        std::fs::write(&file, text).unwrap();
+        let out = std::process::Command::new("xmllint")
+            .args(["--noout", "--schema"])
+            .arg(&schema)
+            .arg(&file)
+            .output()
+            .expect("xmllint runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let text = render_fixtures(Format::Junit);
+    let (ok, err) = validate(&text);
+    assert!(ok, "{err}\n{text}");
+    // The schema can fail: a suite without its name is refused.
+    let (ok, _) = validate(&text.replacen("<testsuite name=", "<testsuite nom=", 1));
+    assert!(!ok);
 }
