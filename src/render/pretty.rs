@@ -4,6 +4,7 @@
 //! handler is built per run and reused for every finding.
 
 use super::{Outcome, summary_line};
+use crate::core::path::RelPath;
 use crate::core::severity::Severity;
 use crate::core::source::SourceFile;
 use crate::engine::Report;
@@ -12,6 +13,7 @@ use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
     SourceCode, SourceSpan, SpanContents,
 };
+use std::collections::HashMap;
 use std::fmt;
 
 #[derive(Clone, Debug)]
@@ -45,8 +47,9 @@ pub fn render(outcome: &Outcome, opts: &PrettyOptions) -> String {
         .without_syntax_highlighting();
     let mut out = String::new();
     for report in &outcome.reports {
+        let mut breaks = Breaks::default();
         for d in &report.diagnostics {
-            render_one(&handler, report, d, opts, &mut out);
+            render_one(&handler, report, d, opts, &mut breaks, &mut out);
         }
     }
     if opts.summary {
@@ -82,18 +85,22 @@ fn drawable(source: &SourceFile, d: &Diagnostic) -> bool {
     })
 }
 
-fn render_one(
+fn render_one<'r>(
     handler: &GraphicalReportHandler,
-    report: &Report,
+    report: &'r Report,
     d: &Diagnostic,
     opts: &PrettyOptions,
+    breaks: &mut Breaks<'r>,
     out: &mut String,
 ) {
     let name = report.display_path(&d.path);
     // A snippet is drawn only for spans that fall inside the text, on character
     // boundaries, on lines short enough to show (miette panics past column 65,535, and
     // a 100 KB minified line is no snippet): otherwise the position is named in words.
-    let source = report.sources.get(&d.path).filter(|s| drawable(s, d));
+    let source = report
+        .sources
+        .get_key_value(&d.path)
+        .filter(|(_, s)| drawable(s, d));
     let located = match (report.sources.get(&d.path), d.span) {
         (Some(s), Some(span)) if source.is_none() => {
             let p = s.position(span);
@@ -122,10 +129,7 @@ fn render_one(
             format!("{}: {}", located, d.message)
         },
         severity: d.severity,
-        source: source.map(|s| Named {
-            name: name.clone(),
-            source: s,
-        }),
+        source: source.map(|(path, s)| breaks.named(name.clone(), path, s)),
         labels: if source.is_some() {
             primary
         } else {
@@ -168,20 +172,21 @@ fn render_one(
         out.push('\n');
     }
     for label in d.labels.iter().filter(|l| l.path.is_some()) {
-        render_related(handler, report, label, out);
+        render_related(handler, report, label, breaks, out);
     }
     out.push('\n');
 }
 
-fn render_related(
+fn render_related<'r>(
     handler: &GraphicalReportHandler,
-    report: &Report,
+    report: &'r Report,
     label: &Label,
+    breaks: &mut Breaks<'r>,
     out: &mut String,
 ) {
     let Some(path) = &label.path else { return };
     let name = report.display_path(path);
-    let source = report.sources.get(path);
+    let source = report.sources.get_key_value(path);
     let view = View {
         header: String::new(),
         message: if source.is_some() {
@@ -190,10 +195,7 @@ fn render_related(
             format!("{name}: {}", label.message)
         },
         severity: Severity::Info,
-        source: source.map(|s| Named {
-            name: name.clone(),
-            source: s,
-        }),
+        source: source.map(|(path, s)| breaks.named(name.clone(), path, s)),
         labels: if source.is_some() {
             vec![LabeledSpan::new_primary_with_span(
                 None,
@@ -220,6 +222,59 @@ fn to_miette(span: crate::core::source::Span) -> SourceSpan {
 struct Named<'a> {
     name: String,
     source: &'a SourceFile,
+    /// Every line break of the text is `\n` or `\r\n`: the line index then counts
+    /// lines as miette does (miette also breaks at a lone `\r`).
+    plain_breaks: bool,
+}
+
+/// Whether a text has no lone `\r` (one not followed by `\n`).
+fn plain_breaks(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .all(|(i, &b)| b != b'\r' || bytes.get(i + 1) == Some(&b'\n'))
+}
+
+/// Whether each file's line breaks are plain, computed once per file and run.
+#[derive(Default)]
+struct Breaks<'r>(HashMap<&'r RelPath, bool>);
+
+impl<'r> Breaks<'r> {
+    fn named<'s>(&mut self, name: String, path: &'r RelPath, source: &'s SourceFile) -> Named<'s> {
+        let plain_breaks = *self
+            .0
+            .entry(path)
+            .or_insert_with(|| plain_breaks(&source.text));
+        Named {
+            name,
+            source,
+            plain_breaks,
+        }
+    }
+}
+
+impl Named<'_> {
+    /// Where miette's scan for `span` may start instead of the file start, and how many
+    /// line breaks lie before that point: the start of the line `before` lines above
+    /// the one holding the byte before the span. miette's scan keeps no state across a
+    /// line break except the line count, and it needs the `before` breaks preceding the
+    /// span and the byte just before it, so from there it yields the same snippet,
+    /// shifted. Costs O(log lines) instead of a scan of everything above the snippet.
+    fn window(&self, offset: usize, before: usize) -> (usize, usize) {
+        if !self.plain_breaks || offset == 0 {
+            return (0, 0);
+        }
+        let lines = &self.source.lines;
+        let line = lines.line_of(offset - 1);
+        match line.checked_sub(before).filter(|&l| l >= 1) {
+            Some(first) => lines
+                .line_start(first)
+                .filter(|&start| start < offset)
+                .map_or((0, 0), |start| (start, first - 1)),
+            None => (0, 0),
+        }
+    }
 }
 
 impl SourceCode for Named<'_> {
@@ -229,14 +284,22 @@ impl SourceCode for Named<'_> {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let inner = self.source.text.read_span(span, before, after)?;
+        let text = self.source.text.as_str();
+        let (base, breaks) = self.window(span.offset(), before);
+        let (rest, base, breaks) = match text.get(base..) {
+            Some(rest) => (rest, base, breaks),
+            None => (text, 0, 0),
+        };
+        let shifted = SourceSpan::new(span.offset().saturating_sub(base).into(), span.len());
+        let inner = rest.read_span(&shifted, before, after)?;
+        let data = SourceSpan::new((inner.span().offset() + base).into(), inner.span().len());
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            data,
+            inner.line() + breaks,
             inner.column(),
-            inner.line_count(),
+            inner.line_count() + breaks,
         )))
     }
 }
@@ -289,6 +352,71 @@ impl miette::Diagnostic for View<'_> {
             None
         } else {
             Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    /// Every field a read returns, "error" or "panic" (miette panics on some spans past
+    /// the end; the windowed read must do the same there, no more).
+    fn read(code: &dyn SourceCode, span: SourceSpan, before: usize, after: usize) -> String {
+        let read = catch_unwind(AssertUnwindSafe(|| {
+            code.read_span(&span, before, after).map(|c| {
+                format!(
+                    "{:?} {:?} {} {} {}",
+                    c.data(),
+                    c.span(),
+                    c.line(),
+                    c.column(),
+                    c.line_count()
+                )
+            })
+        }));
+        match read {
+            Ok(Ok(fields)) => fields,
+            Ok(Err(_)) => "error".into(),
+            Err(_) => "panic".into(),
+        }
+    }
+
+    #[test]
+    fn read_span_matches_miette_from_the_file_start() {
+        let texts = [
+            "",
+            "a",
+            "\n",
+            "\n\n\n",
+            "one\ntwo\nthree\nfour\nfive\n",
+            "one\ntwo\n\n\nfive\nsix",
+            "a\r\nb\r\n\r\nc\r\nd",
+            "é1\nä22\n\n€333\nx",
+            "mixed\r\nlone\rcr\nend\n",
+            "\r\r\n\n\r",
+        ];
+        for text in texts {
+            let source = SourceFile::new(RelPath::new("f"), text.to_string());
+            let path = RelPath::new("f");
+            let mut breaks = Breaks::default();
+            let named = breaks.named("f".into(), &path, &source);
+            for start in 0..=text.len() + 2 {
+                for len in 0..=(text.len() + 2 - start).min(8) {
+                    for before in 0..3 {
+                        for after in 0..3 {
+                            let span = SourceSpan::new(start.into(), len);
+                            assert_eq!(
+                                read(&named, span, before, after),
+                                read(&text, span, before, after),
+                                "{text:?} {start}+{len} before {before} after {after}"
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -24,7 +24,49 @@ pub struct IgnoreFile {
     /// Each glob carries the 1-based line that defined it as its `from` (see
     /// [`line_origin`]), so a match names its line by construction, whatever the
     /// matcher made of the pattern's text (it drops trailing whitespace, as git does).
-    matcher: Gitignore,
+    /// One matcher normally; several, in line order, when the patterns together are too
+    /// big to compile as one (see [`compile`]).
+    matchers: Vec<Gitignore>,
+    /// The patterns the matcher could not use, with why: a line that is no glob (git
+    /// skips it too), or one whose regex exceeds the matcher's size limit. Every other
+    /// line is matched.
+    pub rejected: Vec<Rejected>,
+}
+
+/// A line of an ignore file left out of matching.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// Compiles `patterns` (line, pattern) into matchers, in line order. A set the matcher
+/// cannot build (its regexes together exceed the size limit) is split in halves until
+/// each half builds, and a single pattern that cannot build alone is rejected: one bad
+/// line costs that line, never the file.
+fn compile(patterns: &[(usize, String)], out: &mut Vec<Gitignore>, rejected: &mut Vec<Rejected>) {
+    if patterns.is_empty() {
+        return;
+    }
+    let mut builder = GitignoreBuilder::new(ROOT);
+    for (line, pattern) in patterns {
+        // Checked when the line was read: every pattern here adds.
+        let _ = builder.add_line(Some(line_origin(*line)), pattern);
+    }
+    match builder.build() {
+        Ok(matcher) => out.push(matcher),
+        Err(err) => match patterns {
+            [(line, _)] => rejected.push(Rejected {
+                line: *line,
+                reason: err.to_string(),
+            }),
+            _ => {
+                let (first, second) = patterns.split_at(patterns.len() / 2);
+                compile(first, out, rejected);
+                compile(second, out, rejected);
+            }
+        },
+    }
 }
 
 /// The `from` of a compiled glob: the number of the line that defined it.
@@ -58,6 +100,8 @@ impl IgnoreFile {
 
     fn build(source: &SourceFile, anchored: bool) -> Self {
         let mut builder = GitignoreBuilder::new(ROOT);
+        let mut patterns = Vec::new();
+        let mut rejected = Vec::new();
         for (i, raw) in source.text.lines().enumerate() {
             let line = raw.trim_end_matches('\r');
             let trimmed = if anchored { line.trim() } else { line };
@@ -82,14 +126,26 @@ impl IgnoreFile {
             } else {
                 trimmed.to_string()
             };
-            // A pattern the matcher rejects is skipped, as git skips it.
-            let _ = builder.add_line(Some(line_origin(i + 1)), &pattern);
+            // A pattern the matcher rejects is skipped, as git skips it, and recorded.
+            match builder.add_line(Some(line_origin(i + 1)), &pattern) {
+                Ok(_) => patterns.push((i + 1, pattern)),
+                Err(err) => rejected.push(Rejected {
+                    line: i + 1,
+                    reason: err.to_string(),
+                }),
+            }
         }
-        let matcher = builder.build().unwrap_or_else(|_| Gitignore::empty());
+        let mut matchers = Vec::new();
+        match builder.build() {
+            Ok(matcher) => matchers.push(matcher),
+            Err(_) => compile(&patterns, &mut matchers, &mut rejected),
+        }
+        rejected.sort_by_key(|r| r.line);
         Self {
             path: source.path.clone(),
             dir: source.path.parent().to_string(),
-            matcher,
+            matchers,
+            rejected,
         }
     }
 
@@ -105,13 +161,44 @@ impl IgnoreFile {
             return None;
         }
         let full = PathBuf::from(ROOT).join(rel);
-        match self.matcher.matched_path_or_any_parents(&full, is_dir) {
+        let decided = match self.matchers.as_slice() {
+            [matcher] => matcher.matched_path_or_any_parents(&full, is_dir),
+            matchers => Self::matched_in_order(matchers, &full, is_dir),
+        };
+        match decided {
             Match::Ignore(glob) => Some(IgnoreHit {
                 line: origin_line(glob.from()),
                 pattern: glob.original().to_string(),
             }),
             _ => None,
         }
+    }
+
+    /// `matched_path_or_any_parents` over matchers that split one file in line order:
+    /// at each level (the path, then its parents as folders) the last line that matches
+    /// decides, so the last matcher with a match does.
+    fn matched_in_order<'m>(
+        matchers: &'m [Gitignore],
+        full: &Path,
+        is_dir: bool,
+    ) -> Match<&'m ignore::gitignore::Glob> {
+        let root = Path::new(ROOT);
+        let mut level = Some(full);
+        let mut level_is_dir = is_dir;
+        while let Some(path) = level {
+            if !path.starts_with(root) {
+                break;
+            }
+            for matcher in matchers.iter().rev() {
+                match matcher.matched(path, level_is_dir) {
+                    Match::None => {}
+                    decided => return decided,
+                }
+            }
+            level = path.parent();
+            level_is_dir = true;
+        }
+        Match::None
     }
 
     /// The span of a 1-based line of the ignore file.
@@ -189,5 +276,43 @@ mod tests {
                 .map(|h| h.line),
             Some(2)
         );
+    }
+
+    /// A glob whose regex exceeds the matcher's size limit (each `?` is a class).
+    fn oversized() -> String {
+        format!("{}x", "?".repeat(500_000))
+    }
+
+    #[test]
+    fn an_oversized_pattern_costs_its_line_only() {
+        let text = format!("*.pyc\n{}\nmigrations/\n!migrations/keep.py\n", oversized());
+        let g = IgnoreFile::gitignore(&file(".gitignore", &text));
+        assert_eq!(
+            g.rejected.iter().map(|r| r.line).collect::<Vec<_>>(),
+            vec![2],
+            "{:?}",
+            g.rejected
+        );
+        assert!(g.matchers.len() > 1);
+        assert_eq!(g.ignored("a/b.pyc", false).map(|h| h.line), Some(1));
+        let hit = g.ignored("app/migrations/0001_initial.py", false).unwrap();
+        assert_eq!((hit.line, hit.pattern.as_str()), (3, "migrations/"));
+        // A later line still wins over an earlier one in another matcher.
+        assert!(g.ignored("migrations/keep.py", false).is_none());
+        assert!(g.ignored("app/models.py", false).is_none());
+        let d =
+            IgnoreFile::dockerignore(&file(".dockerignore", &format!("{}\n*.md\n", oversized())));
+        assert_eq!(
+            d.rejected.iter().map(|r| r.line).collect::<Vec<_>>(),
+            vec![1]
+        );
+        assert_eq!(d.ignored("README.md", false).map(|h| h.line), Some(2));
+    }
+
+    #[test]
+    fn a_clean_file_has_one_matcher_and_no_rejected_line() {
+        let g = IgnoreFile::gitignore(&file(".gitignore", "*.pyc\n!keep.pyc\n"));
+        assert_eq!(g.matchers.len(), 1);
+        assert!(g.rejected.is_empty());
     }
 }
