@@ -64,10 +64,15 @@ const MAX_SNIPPET_LINE: usize = 1_000;
 
 /// Whether every span of the finding in its own file can be drawn.
 fn drawable(source: &SourceFile, d: &Diagnostic) -> bool {
-    let spans = d
-        .span
+    d.span
         .into_iter()
-        .chain(d.labels.iter().filter(|l| l.path.is_none()).map(|l| l.span));
+        .chain(d.labels.iter().filter(|l| l.path.is_none()).map(|l| l.span))
+        .all(|s| span_drawable(source, s))
+}
+
+/// Whether miette can draw `s` in `source`: inside the text, on character boundaries,
+/// on lines short enough to show.
+fn span_drawable(source: &SourceFile, s: crate::core::source::Span) -> bool {
     let text = &source.text;
     let line_ok = |offset: usize| {
         let line = source.lines.line_of(offset);
@@ -75,14 +80,12 @@ fn drawable(source: &SourceFile, d: &Diagnostic) -> bool {
             t.len() <= MAX_SNIPPET_LINE * 4 && t.chars().count() <= MAX_SNIPPET_LINE
         })
     };
-    spans.into_iter().all(|s| {
-        s.start <= s.end
-            && s.end <= text.len()
-            && text.is_char_boundary(s.start)
-            && text.is_char_boundary(s.end)
-            && line_ok(s.start)
-            && line_ok(s.end)
-    })
+    s.start <= s.end
+        && s.end <= text.len()
+        && text.is_char_boundary(s.start)
+        && text.is_char_boundary(s.end)
+        && line_ok(s.start)
+        && line_ok(s.end)
 }
 
 fn render_one<'r>(
@@ -186,13 +189,24 @@ fn render_related<'r>(
 ) {
     let Some(path) = &label.path else { return };
     let name = report.display_path(path);
-    let source = report.sources.get_key_value(path);
+    // As for the finding itself: a span miette cannot draw is named in words.
+    let source = report
+        .sources
+        .get_key_value(path)
+        .filter(|(_, s)| span_drawable(s, label.span));
+    let located = match report.sources.get(path) {
+        Some(s) if source.is_none() => {
+            let p = s.position(label.span);
+            format!("{name}:{}:{}", p.start_line, p.start_column)
+        }
+        _ => name.clone(),
+    };
     let view = View {
         header: String::new(),
         message: if source.is_some() {
             label.message.clone()
         } else {
-            format!("{name}: {}", label.message)
+            format!("{located}: {}", label.message)
         },
         severity: Severity::Info,
         source: source.map(|(path, s)| breaks.named(name.clone(), path, s)),
@@ -206,7 +220,13 @@ fn render_related<'r>(
         },
     };
     let mut text = String::new();
-    let _ = handler.render_report(&mut text, &view);
+    // A renderer failure costs this label its snippet, never the report.
+    let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        handler.render_report(&mut text, &view)
+    }));
+    if !matches!(drawn, Ok(Ok(()))) {
+        text = format!("{located}: {}", label.message);
+    }
     for line in text.trim_end().lines() {
         out.push_str("  ");
         out.push_str(line);
@@ -418,5 +438,59 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_related_label_miette_cannot_draw_is_named_not_lost() {
+        use crate::core::path::RelPath;
+        use crate::core::source::Span;
+        use crate::engine::{Report, Summary, Timings};
+        use crate::lint::diagnostic::Diagnostic;
+        use crate::rules::compose::obsolete_version_key::ObsoleteVersionKey;
+        use std::collections::BTreeMap;
+        use std::sync::Arc;
+
+        let main = RelPath::new("docker-compose.yml");
+        let other = RelPath::new("settings.py");
+        let long_line = format!("X = '{}'\n", "a".repeat(100_000));
+        let mut sources = BTreeMap::new();
+        sources.insert(
+            main.clone(),
+            Arc::new(SourceFile::new(main.clone(), "version: '3'\n".into())),
+        );
+        sources.insert(
+            other.clone(),
+            Arc::new(SourceFile::new(other.clone(), long_line)),
+        );
+        let d = Diagnostic::new(&ObsoleteVersionKey::META, main.clone(), "the finding")
+            .span(Span::new(0, 7))
+            // Past column 65,535 of a 100 KB line, and past the end of the file.
+            .related(other.clone(), Span::new(90_000, 90_001), "far right")
+            .related(other.clone(), Span::new(500_000, 500_001), "past the end");
+        let report = Report {
+            prefix: String::new(),
+            diagnostics: vec![d],
+            sources,
+            summary: Summary::default(),
+            notes: Vec::new(),
+            timings: Timings::default(),
+            pack_rules: Vec::new(),
+            docs_url: None,
+        };
+        let outcome = crate::render::Outcome {
+            reports: vec![report],
+            elapsed: std::time::Duration::ZERO,
+        };
+        let text = render(
+            &outcome,
+            &PrettyOptions {
+                color: false,
+                width: 100,
+                summary: false,
+            },
+        );
+        assert!(text.contains("the finding"), "{text}");
+        assert!(text.contains("settings.py:1:90001: far right"), "{text}");
+        assert!(text.contains("past the end"), "{text}");
     }
 }
