@@ -299,7 +299,7 @@ fn dispatch(cli: Cli) -> Result<u8, ToolError> {
                             path: display.clone(),
                             source,
                         })?;
-                    println!("wrote {display}");
+                    print_stdout(&format!("wrote {display}\n"))?;
                     Ok(0)
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(ToolError::Usage(
@@ -683,10 +683,15 @@ fn rules_test(packs: &[PathBuf]) -> Result<u8, ToolError> {
             let m = rule.meta;
             if failures.is_empty() {
                 passed += 1;
-                println!("ok   {} {} ({} examples)", m.code, m.slug, rule.tests.len());
+                print_stdout(&format!(
+                    "ok   {} {} ({} examples)\n",
+                    m.code,
+                    m.slug,
+                    rule.tests.len()
+                ))?;
             } else {
                 failed += 1;
-                println!("FAIL {} {}", m.code, m.slug);
+                print_stdout(&format!("FAIL {} {}\n", m.code, m.slug))?;
                 for f in failures {
                     let e = errs.error(f.span, f.message, "this example", None);
                     eprintln!("{:?}", miette::Report::new(e));
@@ -694,10 +699,10 @@ fn rules_test(packs: &[PathBuf]) -> Result<u8, ToolError> {
             }
         }
     }
-    println!(
-        "{passed} rule{} passed, {failed} failed",
+    print_stdout(&format!(
+        "{passed} rule{} passed, {failed} failed\n",
         if passed == 1 { "" } else { "s" }
-    );
+    ))?;
     Ok(u8::from(failed > 0))
 }
 
@@ -741,10 +746,10 @@ fn rules_new(
         path: display.clone(),
         source,
     })?;
-    println!(
+    print_stdout(&format!(
         "wrote rule {code} ({slug}) to {display}: edit its matcher, message and examples, then \
-         `guardrail rules test {display}`; add the pack to guardrail.toml with `packs = [\"{display}\"]`"
-    );
+         `guardrail rules test {display}`; add the pack to guardrail.toml with `packs = [\"{display}\"]`\n"
+    ))?;
     Ok(0)
 }
 

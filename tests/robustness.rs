@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{guardrail, run, write};
+use common::{guardrail, repo_root, run, write};
 
 use std::fs;
 use std::path::Path;
@@ -66,19 +66,35 @@ fn overlapping_roots_report_each_finding_once() {
 fn a_closed_stdout_is_exit_2() {
     let dir = TempDir::new().unwrap();
     write(dir.path(), "docker-compose.yml", VERSIONED);
-    let bin = assert_cmd::cargo::cargo_bin!("guardrail");
-    let mut child = std::process::Command::new(bin)
-        .args(["check", "--fail-on", "never"])
-        .arg(dir.path())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Close the reading end before guardrail writes its report.
-    drop(child.stdout.take());
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(2), "a lost report must not exit 0");
+    let pack = repo_root().join("fixtures/packs/frontend/guardrail-rules/auth.toml");
+    let runs: [Vec<std::ffi::OsString>; 2] = [
+        vec![
+            "check".into(),
+            "--fail-on".into(),
+            "never".into(),
+            dir.path().into(),
+        ],
+        // `rules test` prints a line per rule: a panic on a closed pipe would be 101.
+        vec!["rules".into(), "test".into(), pack.into()],
+    ];
+    for args in runs {
+        let bin = assert_cmd::cargo::cargo_bin!("guardrail");
+        let mut child = std::process::Command::new(bin)
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Close the reading end before guardrail writes its report.
+        drop(child.stdout.take());
+        let status = child.wait().unwrap();
+        assert_eq!(
+            status.code(),
+            Some(2),
+            "{args:?}: a lost report must not exit 0"
+        );
+    }
 }
 
 #[cfg(target_os = "linux")]
