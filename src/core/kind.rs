@@ -51,6 +51,32 @@ pub enum CommentSyntax {
 }
 
 impl FileKind {
+    /// Every kind (a rule reading files by glob may be called for any of them).
+    pub const ALL: &'static [FileKind] = &[
+        FileKind::DjangoMigration,
+        FileKind::DjangoSettings,
+        FileKind::OdooManifest,
+        FileKind::OdooAccessCsv,
+        FileKind::Python,
+        FileKind::Dockerfile,
+        FileKind::DockerIgnore,
+        FileKind::GitIgnore,
+        FileKind::Compose,
+        FileKind::GithubWorkflow,
+        FileKind::Yaml,
+        FileKind::Requirements,
+        FileKind::PyProject,
+        FileKind::Toml,
+        FileKind::Xml,
+        FileKind::Csv,
+        FileKind::Rust,
+        FileKind::EnvFile,
+        FileKind::Ini,
+        FileKind::JavaScript,
+        FileKind::TypeScript,
+        FileKind::Other,
+    ];
+
     pub fn comment_syntax(self) -> CommentSyntax {
         use FileKind::*;
         match self {
@@ -160,6 +186,43 @@ pub fn classify(rel_path: &str) -> FileKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_lists_every_kind_once() {
+        // A new variant fails to compile here until it has a number, and the
+        // assertions then fail until `ALL` lists it in that place.
+        fn number(k: FileKind) -> usize {
+            use FileKind::*;
+            match k {
+                DjangoMigration => 0,
+                DjangoSettings => 1,
+                OdooManifest => 2,
+                OdooAccessCsv => 3,
+                Python => 4,
+                Dockerfile => 5,
+                DockerIgnore => 6,
+                GitIgnore => 7,
+                Compose => 8,
+                GithubWorkflow => 9,
+                Yaml => 10,
+                Requirements => 11,
+                PyProject => 12,
+                Toml => 13,
+                Xml => 14,
+                Csv => 15,
+                Rust => 16,
+                EnvFile => 17,
+                Ini => 18,
+                JavaScript => 19,
+                TypeScript => 20,
+                Other => 21,
+            }
+        }
+        assert_eq!(FileKind::ALL.len(), 22);
+        for (i, k) in FileKind::ALL.iter().enumerate() {
+            assert_eq!(number(*k), i, "{k:?}");
+        }
+    }
 
     #[test]
     fn every_table_pattern_compiles() {

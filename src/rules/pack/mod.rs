@@ -224,32 +224,6 @@ impl Rule for PackRule {
     }
 }
 
-/// Every kind, for rules that read files by glob (any kind may match).
-const ALL_KINDS: &[FileKind] = &[
-    FileKind::DjangoMigration,
-    FileKind::DjangoSettings,
-    FileKind::OdooManifest,
-    FileKind::OdooAccessCsv,
-    FileKind::Python,
-    FileKind::Dockerfile,
-    FileKind::DockerIgnore,
-    FileKind::GitIgnore,
-    FileKind::Compose,
-    FileKind::GithubWorkflow,
-    FileKind::Yaml,
-    FileKind::Requirements,
-    FileKind::PyProject,
-    FileKind::Toml,
-    FileKind::Xml,
-    FileKind::Csv,
-    FileKind::Rust,
-    FileKind::EnvFile,
-    FileKind::Ini,
-    FileKind::JavaScript,
-    FileKind::TypeScript,
-    FileKind::Other,
-];
-
 /// A reporter of errors into one pack's text.
 pub struct PackErrors<'a> {
     pub display: &'a str,
@@ -488,7 +462,7 @@ fn compile(
         &[]
     } else if files.is_some() {
         if given_kinds.is_empty() {
-            ALL_KINDS
+            FileKind::ALL
         } else {
             Box::leak(given_kinds.clone().into_boxed_slice())
         }
