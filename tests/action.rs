@@ -9,34 +9,13 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::{git, repo_root};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tempfile::TempDir;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 /// A stub guardrail: records each call's arguments, exits with `$STUB_EXIT`.
 fn stub(dir: &Path) -> PathBuf {
@@ -61,7 +40,7 @@ fn run_action(work: &Path, env: &[(&str, &str)], exit: &str) -> Run {
     let log = tmp.path().join("calls");
     let outputs = tmp.path().join("outputs");
     let mut cmd = Command::new("bash");
-    cmd.arg(root().join("scripts/action/run.sh"))
+    cmd.arg(repo_root().join("scripts/action/run.sh"))
         .current_dir(work)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -237,8 +216,8 @@ fn a_shallow_checkout_fetches_the_base_itself() {
 
 #[test]
 fn action_and_workflows_are_yaml_with_what_they_need() {
-    let mut files = vec![root().join("action.yml")];
-    for e in fs::read_dir(root().join(".github/workflows"))
+    let mut files = vec![repo_root().join("action.yml")];
+    for e in fs::read_dir(repo_root().join(".github/workflows"))
         .unwrap()
         .flatten()
     {
@@ -259,8 +238,8 @@ fn action_and_workflows_are_yaml_with_what_they_need() {
             f.display()
         );
     }
-    let action = fs::read_to_string(root().join("action.yml")).unwrap();
+    let action = fs::read_to_string(repo_root().join("action.yml")).unwrap();
     assert!(action.contains("if: always() && steps.check.outputs.upload-sarif == 'true'"));
-    let dogfood = fs::read_to_string(root().join(".github/workflows/guardrail.yml")).unwrap();
+    let dogfood = fs::read_to_string(repo_root().join(".github/workflows/guardrail.yml")).unwrap();
     assert!(dogfood.contains("security-events: write"));
 }

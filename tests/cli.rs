@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{guardrail, repo_root, run as stdout, write};
+use common::{codes_and_paths, guardrail, repo_root, run as stdout, write};
 use std::fs;
 use std::path::Path;
 use tempfile::TempDir;
@@ -296,17 +296,7 @@ fn malformed_yaml_is_a_diagnostic_and_the_run_goes_on() {
     ]));
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let found: Vec<(String, String)> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().into(),
-                d["path"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
+    let found = codes_and_paths(&out);
     assert_eq!(
         found,
         [

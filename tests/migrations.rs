@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{check_dir, git, guardrail, repo_root, run, write};
+use common::{check_dir, git, guardrail, repo_root, run, write, write_shop_app};
 use guardrail::config::{CliOverrides, Settings};
 use guardrail::engine;
 use std::fs;
@@ -92,23 +92,12 @@ fn incident_with_base_adds_the_deleted_migration() {
 
 // ---- real git ----
 
-const MIGRATION_0001: &str = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = []\n";
-const MIGRATION_0002: &str = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial')]\n    operations = []\n";
-
 /// main: the shop app with two migrations; feature: one more commit on top.
 fn repo_with_history() -> TempDir {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path();
     git(dir, &["init", "-q", "-b", "main"]);
-    write(dir, "shop/__init__.py", "");
-    write(
-        dir,
-        "shop/models.py",
-        "from django.db import models\n\n\nclass Order(models.Model):\n    pass\n",
-    );
-    write(dir, "shop/migrations/__init__.py", "");
-    write(dir, "shop/migrations/0001_initial.py", MIGRATION_0001);
-    write(dir, "shop/migrations/0002_order_total.py", MIGRATION_0002);
+    write_shop_app(dir);
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", "base"]);
     git(dir, &["checkout", "-q", "-b", "feature"]);

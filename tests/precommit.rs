@@ -12,13 +12,10 @@
 
 mod common;
 
-use common::{git, repo_root, write};
+use common::{git, git_command, repo_root, write, write_shop_app};
 use std::path::Path;
 use std::process::Command;
 use tempfile::TempDir;
-
-const M1: &str = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = []\n";
-const M2: &str = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial')]\n    operations = []\n";
 
 /// A repository with one app and two migrations, committed, with `config` as its
 /// `.pre-commit-config.yaml` and the hook installed.
@@ -26,15 +23,7 @@ fn repo(config: &str, home: &Path) -> TempDir {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path();
     git(dir, &["init", "-q", "-b", "main"]);
-    write(dir, "shop/__init__.py", "");
-    write(
-        dir,
-        "shop/models.py",
-        "from django.db import models\n\n\nclass Order(models.Model):\n    pass\n",
-    );
-    write(dir, "shop/migrations/__init__.py", "");
-    write(dir, "shop/migrations/0001_initial.py", M1);
-    write(dir, "shop/migrations/0002_order_total.py", M2);
+    write_shop_app(dir);
     write(dir, ".pre-commit-config.yaml", config);
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", "base"]);
@@ -59,16 +48,9 @@ fn pre_commit(dir: &Path, home: &Path) -> Command {
 
 /// `git commit` through the installed hook: (succeeded, output).
 fn commit(dir: &Path, home: &Path, message: &str) -> (bool, String) {
-    let out = Command::new("git")
-        .current_dir(dir)
+    let out = git_command(dir)
         .args(["commit", "-q", "-m", message])
         .env("PRE_COMMIT_HOME", home)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
         .output()
         .unwrap();
     (

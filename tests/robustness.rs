@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{guardrail, repo_root, run, write};
+use common::{codes_and_paths, guardrail, repo_root, run, write};
 
 use std::fs;
 use std::path::Path;
@@ -362,18 +362,7 @@ fn ignore_files_that_are_not_regular_files_are_refused_not_read() {
         .args(["check", "--format", "json", "--fail-on", "warning"])
         .arg(dir.path()));
     assert_eq!(code, 1, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let found: Vec<(String, String)> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().into(),
-                d["path"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
+    let found = codes_and_paths(&out);
     // Both Compose files are still checked, and each refused ignore file is reported.
     assert!(
         found.contains(&("GR501".into(), "docker-compose.yml".into())),

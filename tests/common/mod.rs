@@ -37,24 +37,60 @@ pub fn write(dir: &Path, rel: &str, content: &(impl AsRef<[u8]> + ?Sized)) {
     std::fs::write(path, content.as_ref()).unwrap();
 }
 
-/// Runs git in `dir` with a fixed identity and no user or system configuration.
-pub fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(args)
+/// `git` in `dir` with a fixed identity and no user or system configuration.
+pub fn git_command(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new("git");
+    cmd.current_dir(dir)
         .env("GIT_AUTHOR_NAME", "t")
         .env("GIT_AUTHOR_EMAIL", "t@example.com")
         .env("GIT_COMMITTER_NAME", "t")
         .env("GIT_COMMITTER_EMAIL", "t@example.com")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
+        .env("GIT_CONFIG_NOSYSTEM", "1");
+    cmd
+}
+
+/// Runs git in `dir` (see [`git_command`]); its trimmed standard output.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = git_command(dir).args(args).output().unwrap();
     assert!(
         out.status.success(),
         "git {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+pub const MIGRATION_0001: &str = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = []\n";
+pub const MIGRATION_0002: &str = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial')]\n    operations = []\n";
+
+/// A Django app `shop` with a model and two migrations, 0002 depending on 0001.
+pub fn write_shop_app(dir: &Path) {
+    write(dir, "shop/__init__.py", "");
+    write(
+        dir,
+        "shop/models.py",
+        "from django.db import models\n\n\nclass Order(models.Model):\n    pass\n",
+    );
+    write(dir, "shop/migrations/__init__.py", "");
+    write(dir, "shop/migrations/0001_initial.py", MIGRATION_0001);
+    write(dir, "shop/migrations/0002_order_total.py", MIGRATION_0002);
+}
+
+/// (code, path) of every finding of a `--format json` report.
+pub fn codes_and_paths(json: &str) -> Vec<(String, String)> {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().into(),
+                d["path"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
 }
 
 pub fn repo_root() -> PathBuf {
