@@ -103,7 +103,9 @@ should-not-match = "FROM python:3.12-slim AS build\nUSER root\nFROM python:3.12-
 "#
         }
         Template::YamlKey => {
-            r#"severity = "error"
+            r#"# A warning: development stacks run privileged containers on purpose (Docker in
+# Docker); raise it to an error for the files you deploy with `files = [...]`.
+severity = "warning"
 summary = "A Compose service runs privileged"
 message = "`{match}` gives the container every capability of the host"
 note = "a privileged container can mount the host's disks and load kernel modules: one exploited service owns the machine"
@@ -294,7 +296,9 @@ should-not-match = ["app/models.py", ".github/CODEOWNERS"]
 "#
         }
         Template::ForbiddenPath => {
-            r#"severity = "error"
+            r#"# A warning: test suites commit throwaway keys; `exclude` their folders, or make it an
+# error once only real keys can match.
+severity = "warning"
 summary = "A private key is committed"
 message = "`{match}` is a private key in the repository"
 note = "anyone with read access to the repository (or to one of its clones) has the key"
