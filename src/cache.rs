@@ -32,6 +32,12 @@
 //!   the old file or the new one, never half of one. Entries of files no longer in the
 //!   index are dropped on write; entries of files the run did not parse are kept.
 //!
+//! - **Encoding.** Hand-written (the `Writer`/`Reader` below, about 900 lines): it was
+//!   written to decode lazily and to fail closed on any malformed byte without adding a
+//!   format crate. A serde derive on the syntax summaries with a compact format
+//!   (`postcard`) would replace most of it; that is an open follow-up of issue 11, to
+//!   be measured against this one for decode speed before it is taken.
+//!
 //! Layer: above `syntax` (the facts it stores) and `input`, below `index`, which asks it
 //! before parsing (`FileEntry::migration`, `FileEntry::python`); `engine` opens and
 //! saves it.
