@@ -1,5 +1,10 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)] // test helpers: a panic is a failure report
 
 use guardrail::config::{self, CliOverrides, Settings};
 use guardrail::engine::{self, Report};
