@@ -12,6 +12,18 @@
 //!   speed). Path + length + 128 bits make an accidental collision negligible; XXH3 is not
 //!   a cryptographic hash, but a repository author who could forge a collision could as
 //!   well write a suppression comment: the cache is no security boundary.
+//! - **Metadata.** A warm run need not even read a file: an entry also records the file's
+//!   metadata ([`Stamp`]: size, device, inode, modification and change times to the
+//!   nanosecond) when it was read, and a file whose metadata is unchanged is answered from
+//!   the entry without being opened (ruff keys its cache on the modification time; git's
+//!   index does the same with the same fields). The change time cannot be set by any tool
+//!   (`touch -r`, `tar`, `rsync -t` and `cp -p` set the modification time only), so a
+//!   rewrite that restores the old modification time is still seen. A stamp is recorded
+//!   only when both times are over two seconds older than the run (git's "racily clean"
+//!   rule: a file written in the same clock tick as it was read could change without its
+//!   times changing); younger files are compared by content. A file whose text holds a
+//!   suppression marker is always read (its directives are needed), and the engine reads a
+//!   file answered this way when a finding needs its text.
 //! - **Version.** The file's header holds a format number and a fingerprint of the
 //!   guardrail version, of this file's source (the encoding), of the sources of the
 //!   parsers whose output is cached (`syntax/migration.rs`, `syntax/python.rs`) and of
@@ -62,7 +74,7 @@ pub type PythonResult = Result<PyModule, ParseFailure>;
 
 const MAGIC: &[u8; 8] = b"GRFACTS\0";
 /// Bump when the encoding below changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// What the cached values depend on besides a file's text.
 fn schema() -> u64 {
@@ -88,6 +100,8 @@ fn schema() -> u64 {
 pub struct Digest {
     len: u64,
     hash: u128,
+    /// The text holds a suppression marker (it is read even when its stamp matches).
+    marked: bool,
 }
 
 impl Digest {
@@ -95,7 +109,50 @@ impl Digest {
         Self {
             len: text.len() as u64,
             hash: xxhash_rust::xxh3::xxh3_128(text.as_bytes()),
+            marked: text.contains(crate::core::source::SUPPRESSION_MARKER),
         }
+    }
+}
+
+/// A file's metadata, as the cache compares it without reading the file (see the module
+/// comment): equal stamps mean the file was not written since.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    size: u64,
+    dev: u64,
+    ino: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl Stamp {
+    /// The stamp of a regular file's metadata (`None` elsewhere, or off Unix: there the
+    /// cache compares content only).
+    #[cfg(unix)]
+    pub fn of(meta: &std::fs::Metadata) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt;
+        meta.file_type().is_file().then(|| Self {
+            size: meta.size(),
+            dev: meta.dev(),
+            ino: meta.ino(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        })
+    }
+
+    #[cfg(not(unix))]
+    pub fn of(_meta: &std::fs::Metadata) -> Option<Self> {
+        None
+    }
+
+    /// The size the file had.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Whether both times are before `limit` (seconds and nanoseconds since the epoch).
+    fn settled(&self, limit: (i64, i64)) -> bool {
+        self.mtime < limit && self.ctime < limit
     }
 }
 
@@ -105,18 +162,29 @@ impl Digest {
 #[derive(Clone, Debug, PartialEq)]
 struct Entry {
     digest: Digest,
+    stamp: Option<Stamp>,
     migration: Option<Vec<u8>>,
     python: Option<Vec<u8>>,
 }
 
 impl Entry {
-    fn new(digest: Digest) -> Self {
+    fn new(digest: Digest, stamp: Option<Stamp>) -> Self {
         Self {
             digest,
+            stamp,
             migration: None,
             python: None,
         }
     }
+}
+
+/// How a file asks for its facts.
+#[derive(Clone, Copy, Debug)]
+pub enum Key {
+    /// By its metadata alone, without reading it.
+    Stamp(Stamp),
+    /// By its text (and its metadata when read, to refresh a stale stamp).
+    Text(Digest, Option<Stamp>),
 }
 
 /// Hits and misses of a run.
@@ -124,6 +192,8 @@ impl Entry {
 pub struct CacheStats {
     pub hits: usize,
     pub misses: usize,
+    /// Of the hits, those answered by a file's metadata, without reading it.
+    pub unread: usize,
 }
 
 /// An entry of the file as read: its text's digest and where each stored form's
@@ -132,6 +202,7 @@ pub struct CacheStats {
 struct Stored {
     path: String,
     digest: Digest,
+    stamp: Option<Stamp>,
     migration: Option<Range<usize>>,
     python: Option<Range<usize>>,
 }
@@ -163,8 +234,14 @@ pub struct FactsCache {
     file: PathBuf,
     stored: Loaded,
     fresh: Mutex<FxHashMap<String, Entry>>,
+    /// Stored entries whose text this run found unchanged under new metadata.
+    restamped: Mutex<FxHashMap<String, Stamp>>,
+    /// Stamps with a time from this instant on are not recorded (seconds and nanoseconds
+    /// since the epoch: two seconds before the run started).
+    settled_before: (i64, i64),
     hits: AtomicUsize,
     misses: AtomicUsize,
+    unread: AtomicUsize,
 }
 
 impl FactsCache {
@@ -179,12 +256,24 @@ impl FactsCache {
             .ok()
             .and_then(frame)
             .unwrap_or_default();
+        let settled_before = std::time::SystemTime::now()
+            .checked_sub(std::time::Duration::from_secs(2))
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or((0, 0), |d| {
+                (
+                    i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+                    i64::from(d.subsec_nanos()),
+                )
+            });
         Self {
             file,
             stored,
             fresh: Mutex::default(),
+            restamped: Mutex::default(),
+            settled_before,
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
+            unread: AtomicUsize::new(0),
         }
     }
 
@@ -193,69 +282,96 @@ impl FactsCache {
         &self.file
     }
 
-    /// A form of `path` if it was stored for this very text and decodes; counts a hit or
-    /// a miss.
+    /// A form of `path` if it was stored for this very text (or, by `Key::Stamp`, for a
+    /// file with this very metadata and no suppression marker) and decodes. Counts a hit,
+    /// or a miss of a text lookup (a stamp miss is followed by a text lookup).
     fn get<T>(
         &self,
         path: &str,
-        digest: Digest,
+        key: Key,
         form: impl Fn(&Stored) -> &Option<Range<usize>>,
         decode: impl Fn(&[u8]) -> Option<T>,
     ) -> Option<T> {
-        let found = self
-            .stored
-            .find(path)
-            .filter(|e| e.digest == digest)
+        let stored = self.stored.find(path).filter(|e| match key {
+            Key::Stamp(stamp) => e.stamp == Some(stamp) && !e.digest.marked,
+            Key::Text(digest, _) => e.digest == digest,
+        });
+        let found = stored
             .and_then(|e| self.stored.payload(form(e)))
             .and_then(decode);
-        let counter = if found.is_some() {
-            &self.hits
-        } else {
-            &self.misses
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        if let (Some(e), Key::Text(_, Some(stamp))) = (stored, key)
+            && found.is_some()
+            && e.stamp != Some(stamp)
+            && stamp.settled(self.settled_before)
+            && let Ok(mut restamped) = self.restamped.lock()
+        {
+            restamped.insert(path.to_string(), stamp);
+        }
+        if found.is_some() {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            if matches!(key, Key::Stamp(_)) {
+                self.unread.fetch_add(1, Ordering::Relaxed);
+            }
+        } else if matches!(key, Key::Text(..)) {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+        }
         found
     }
 
-    /// Records a form of `path` (with text `digest`) this run parsed.
-    fn put(&self, path: &str, digest: Digest, set: impl FnOnce(&mut Entry)) {
+    /// Records a form of `path` this run parsed (its text `digest`; `stamp`, the file's
+    /// metadata taken before it was read, kept only when settled).
+    fn put(&self, path: &str, digest: Digest, stamp: Option<Stamp>, set: impl FnOnce(&mut Entry)) {
+        let stamp = stamp.filter(|s| s.settled(self.settled_before));
         if let Ok(mut fresh) = self.fresh.lock() {
             let entry = fresh
                 .entry(path.to_string())
-                .or_insert_with(|| Entry::new(digest));
+                .or_insert_with(|| Entry::new(digest, stamp));
             if entry.digest != digest {
-                *entry = Entry::new(digest);
+                *entry = Entry::new(digest, stamp);
             }
             set(entry);
         }
     }
 
-    /// The migration facts of `path` if they were stored for this very text.
-    pub fn migration(&self, path: &str, digest: Digest) -> Option<MigrationResult> {
-        self.get(path, digest, |e| &e.migration, decode_migration)
+    /// The migration facts of `path` if they were stored for this key.
+    pub fn migration(&self, path: &str, key: Key) -> Option<MigrationResult> {
+        self.get(path, key, |e| &e.migration, decode_migration)
     }
 
     /// Records what parsing `path` as a migration yielded.
-    pub fn put_migration(&self, path: &str, digest: Digest, value: &MigrationResult) {
+    pub fn put_migration(
+        &self,
+        path: &str,
+        digest: Digest,
+        stamp: Option<Stamp>,
+        value: &MigrationResult,
+    ) {
         let bytes = encode_migration(value);
-        self.put(path, digest, |e| e.migration = Some(bytes));
+        self.put(path, digest, stamp, |e| e.migration = Some(bytes));
     }
 
-    /// The Python summary of `path` if it was stored for this very text.
-    pub fn python(&self, path: &str, digest: Digest) -> Option<PythonResult> {
-        self.get(path, digest, |e| &e.python, decode_python)
+    /// The Python summary of `path` if it was stored for this key.
+    pub fn python(&self, path: &str, key: Key) -> Option<PythonResult> {
+        self.get(path, key, |e| &e.python, decode_python)
     }
 
     /// Records what parsing `path` as Python yielded.
-    pub fn put_python(&self, path: &str, digest: Digest, value: &PythonResult) {
+    pub fn put_python(
+        &self,
+        path: &str,
+        digest: Digest,
+        stamp: Option<Stamp>,
+        value: &PythonResult,
+    ) {
         let bytes = encode_python(value);
-        self.put(path, digest, |e| e.python = Some(bytes));
+        self.put(path, digest, stamp, |e| e.python = Some(bytes));
     }
 
     pub fn stats(&self) -> CacheStats {
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
+            unread: self.unread.load(Ordering::Relaxed),
         }
     }
 
@@ -268,6 +384,10 @@ impl FactsCache {
             Ok(mut f) => std::mem::take(&mut *f),
             Err(_) => return Ok(false),
         };
+        let restamped = match self.restamped.lock() {
+            Ok(mut r) => std::mem::take(&mut *r),
+            Err(_) => FxHashMap::default(),
+        };
         let mut kept = 0;
         let mut out: Vec<Outgoing<'_>> = Vec::with_capacity(self.stored.entries.len());
         for path in live {
@@ -277,6 +397,7 @@ impl FactsCache {
                 out.push(Outgoing {
                     path,
                     digest: e.digest,
+                    stamp: e.stamp,
                     migration: e
                         .migration
                         .as_deref()
@@ -287,10 +408,13 @@ impl FactsCache {
                         .or_else(|| same.and_then(|s| self.stored.payload(&s.python))),
                 });
             } else if let Some(s) = stored {
-                kept += 1;
+                if !restamped.contains_key(path) {
+                    kept += 1;
+                }
                 out.push(Outgoing {
                     path,
                     digest: s.digest,
+                    stamp: restamped.get(path).copied().or(s.stamp),
                     migration: self.stored.payload(&s.migration),
                     python: self.stored.payload(&s.python),
                 });
@@ -328,6 +452,7 @@ impl FactsCache {
 struct Outgoing<'a> {
     path: &'a str,
     digest: Digest,
+    stamp: Option<Stamp>,
     migration: Option<&'a [u8]>,
     python: Option<&'a [u8]>,
 }
@@ -337,8 +462,9 @@ struct Outgoing<'a> {
 //
 //   file      = MAGIC, FORMAT u32, schema u64, count u64, entry*, checksum u64 (XXH3-64
 //               of every byte before it)
-//   entry     = path str, len u64, hash u128, form (migration), form (python); entries
-//               sorted by path
+//   entry     = path str, len u64, hash u128, marked bool, stamp?, form (migration),
+//               form (python); entries sorted by path
+//   stamp     = 0 absent | 1, size, dev, ino u64, mtime, mtime ns, ctime, ctime ns i64
 //   form      = 0 absent | 1, byte length u64, the form's encoding
 //   migration = 1 failure | 2 not a migration | 3 facts
 //   python    = 1 failure | 2 module
@@ -357,6 +483,8 @@ fn encode(entries: &[Outgoing<'_>]) -> Vec<u8> {
         w.str(e.path);
         w.u64(e.digest.len);
         w.0.extend_from_slice(&e.digest.hash.to_le_bytes());
+        w.bool(e.digest.marked);
+        w.stamp(e.stamp);
         w.form(e.migration);
         w.form(e.python);
     }
@@ -414,6 +542,8 @@ fn frame(bytes: Vec<u8>) -> Option<Loaded> {
         let path = r.str()?;
         let len = r.u64()?;
         let hash = u128::from_le_bytes(r.take(16)?.try_into().ok()?);
+        let marked = r.bool()?;
+        let stamp = r.stamp()?;
         let migration = r.form_range(body_len)?;
         let python = r.form_range(body_len)?;
         if entries.last().is_some_and(|last| last.path >= path) {
@@ -421,7 +551,8 @@ fn frame(bytes: Vec<u8>) -> Option<Loaded> {
         }
         entries.push(Stored {
             path,
-            digest: Digest { len, hash },
+            digest: Digest { len, hash, marked },
+            stamp,
             migration,
             python,
         });
@@ -487,6 +618,18 @@ impl Writer {
     }
     fn bool(&mut self, v: bool) {
         self.u8(u8::from(v));
+    }
+    fn stamp(&mut self, s: Option<Stamp>) {
+        let Some(s) = s else {
+            return self.u8(0);
+        };
+        self.u8(1);
+        for v in [s.size, s.dev, s.ino] {
+            self.u64(v);
+        }
+        for v in [s.mtime.0, s.mtime.1, s.ctime.0, s.ctime.1] {
+            self.u64(v.cast_unsigned());
+        }
     }
     /// A form: absent, or its encoding behind its byte length.
     fn form(&mut self, form: Option<&[u8]>) {
@@ -806,6 +949,20 @@ impl Reader<'_> {
             1 => Some(true),
             _ => None,
         }
+    }
+    fn stamp(&mut self) -> Option<Option<Stamp>> {
+        if !self.bool()? {
+            return Some(None);
+        }
+        let (size, dev, ino) = (self.u64()?, self.u64()?, self.u64()?);
+        let mut i = || self.u64().map(u64::cast_signed);
+        Some(Some(Stamp {
+            size,
+            dev,
+            ino,
+            mtime: (i()?, i()?),
+            ctime: (i()?, i()?),
+        }))
     }
     fn str(&mut self) -> Option<String> {
         let n = self.usize()?;
@@ -1155,6 +1312,7 @@ lambda: 0
             .map(|((path, e), (m, p))| Outgoing {
                 path,
                 digest: e.digest,
+                stamp: None,
                 migration: m.as_deref(),
                 python: p.as_deref(),
             })
@@ -1185,6 +1343,10 @@ lambda: 0
             );
         }
         Some(out)
+    }
+
+    fn text_key(text: &str) -> Key {
+        Key::Text(Digest::of(text), None)
     }
 
     fn encoded() -> Vec<u8> {
@@ -1304,6 +1466,8 @@ lambda: 0
         w.str("a.py");
         w.u64(Digest::of(text).len);
         w.0.extend_from_slice(&Digest::of(text).hash.to_le_bytes());
+        w.bool(false);
+        w.stamp(None);
         w.u8(1);
         w.usize(3);
         w.0.extend_from_slice(&[3, 0xff, 0xff]);
@@ -1316,9 +1480,16 @@ lambda: 0
         std::fs::write(probe.file(), &w.0).unwrap();
         let cache = FactsCache::open(&cache_dir, dir.path());
         assert_eq!(cache.stored.entries.len(), 1, "framed");
-        assert_eq!(cache.migration("a.py", Digest::of(text)), None);
-        assert_eq!(cache.python("a.py", Digest::of(text)), None);
-        assert_eq!(cache.stats(), CacheStats { hits: 0, misses: 2 });
+        assert_eq!(cache.migration("a.py", text_key(text)), None);
+        assert_eq!(cache.python("a.py", text_key(text)), None);
+        assert_eq!(
+            cache.stats(),
+            CacheStats {
+                hits: 0,
+                misses: 2,
+                unread: 0
+            }
+        );
     }
 
     #[test]
@@ -1331,9 +1502,9 @@ lambda: 0
         let value = extract(text);
 
         let cache = FactsCache::open(&cache_dir, &root);
-        assert_eq!(cache.migration("a.py", Digest::of(text)), None);
-        cache.put_migration("a.py", Digest::of(text), &value);
-        cache.put_migration("gone.py", Digest::of(text), &value);
+        assert_eq!(cache.migration("a.py", text_key(text)), None);
+        cache.put_migration("a.py", Digest::of(text), None, &value);
+        cache.put_migration("gone.py", Digest::of(text), None, &value);
         assert!(cache.save(["a.py", "b.py"].into_iter()).unwrap());
         assert_eq!(
             std::fs::read_to_string(cache_dir.join(".gitignore"))
@@ -1344,30 +1515,126 @@ lambda: 0
         );
 
         let cache = FactsCache::open(&cache_dir, &root);
-        assert_eq!(cache.migration("a.py", Digest::of(text)), Some(value));
-        assert_eq!(cache.migration("gone.py", Digest::of(text)), None);
+        assert_eq!(cache.migration("a.py", text_key(text)), Some(value));
+        assert_eq!(cache.migration("gone.py", text_key(text)), None);
         let edited = text.replace("'0001_initial'", "'0002_initial'");
-        assert_eq!(cache.migration("a.py", Digest::of(&edited)), None);
-        assert_eq!(cache.stats(), CacheStats { hits: 1, misses: 2 });
+        assert_eq!(cache.migration("a.py", text_key(&edited)), None);
+        assert_eq!(
+            cache.stats(),
+            CacheStats {
+                hits: 1,
+                misses: 2,
+                unread: 0
+            }
+        );
         // Nothing new and nothing dropped: not rewritten.
         assert!(!cache.save(["a.py"].into_iter()).unwrap());
 
         // A second form of the same text is added to the stored one, not put in its
         // place.
         let module = python::parse(text);
-        assert_eq!(cache.python("a.py", Digest::of(text)), None);
-        cache.put_python("a.py", Digest::of(text), &module);
+        assert_eq!(cache.python("a.py", text_key(text)), None);
+        cache.put_python("a.py", Digest::of(text), None, &module);
         assert!(cache.save(["a.py"].into_iter()).unwrap());
         let cache = FactsCache::open(&cache_dir, &root);
-        assert_eq!(
-            cache.migration("a.py", Digest::of(text)),
-            Some(extract(text))
-        );
-        assert_eq!(cache.python("a.py", Digest::of(text)), Some(module));
+        assert_eq!(cache.migration("a.py", text_key(text)), Some(extract(text)));
+        assert_eq!(cache.python("a.py", text_key(text)), Some(module));
 
         // A corrupt file on disk: an empty cache, then overwritten by the next save.
         std::fs::write(cache.file(), b"garbage").unwrap();
         let cache = FactsCache::open(&cache_dir, &root);
-        assert_eq!(cache.migration("a.py", Digest::of(text)), None);
+        assert_eq!(cache.migration("a.py", text_key(text)), None);
+    }
+
+    /// A stamp of a file written `age` seconds before `now`.
+    fn stamp(now: i64, age: i64, ino: u64) -> Stamp {
+        Stamp {
+            size: 10,
+            dev: 1,
+            ino,
+            mtime: (now - age, 5),
+            ctime: (now - age, 7),
+        }
+    }
+
+    #[test]
+    fn a_settled_stamp_answers_without_the_text_and_nothing_else_does() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let cache_dir = dir.path().join("c");
+        let text = MIGRATIONS[1];
+        let marked = "# guardrail: ignore[GR101]\n".to_string() + text;
+        let cache = FactsCache::open(&cache_dir, dir.path());
+        let now = cache.settled_before.0 + 2;
+        let old = stamp(now, 3600, 1);
+        let young = stamp(now, 1, 2);
+        cache.put_migration("old.py", Digest::of(text), Some(old), &extract(text));
+        cache.put_migration("young.py", Digest::of(text), Some(young), &extract(text));
+        cache.put_migration(
+            "marked.py",
+            Digest::of(&marked),
+            Some(stamp(now, 3600, 3)),
+            &extract(&marked),
+        );
+        cache.put_migration("none.py", Digest::of(text), None, &extract(text));
+        assert!(
+            cache
+                .save(["old.py", "young.py", "marked.py", "none.py"].into_iter())
+                .unwrap()
+        );
+
+        let cache = FactsCache::open(&cache_dir, dir.path());
+        // Unchanged metadata: answered by the stamp.
+        assert_eq!(
+            cache.migration("old.py", Key::Stamp(old)),
+            Some(extract(text))
+        );
+        // Any field changed: not answered (a rewrite keeping the modification time still
+        // changes the change time).
+        let mut rewritten = old;
+        rewritten.ctime.1 += 1;
+        assert_eq!(cache.migration("old.py", Key::Stamp(rewritten)), None);
+        let mut moved = old;
+        moved.ino = 99;
+        assert_eq!(cache.migration("old.py", Key::Stamp(moved)), None);
+        // A file written within two seconds of the run: its stamp was not recorded.
+        assert_eq!(cache.migration("young.py", Key::Stamp(young)), None);
+        assert_eq!(
+            cache.migration("young.py", text_key(text)),
+            Some(extract(text))
+        );
+        // A text with a suppression marker is always read.
+        assert_eq!(
+            cache.migration("marked.py", Key::Stamp(stamp(now, 3600, 3))),
+            None
+        );
+        assert_eq!(cache.migration("none.py", Key::Stamp(old)), None);
+        // Stamp misses are not counted: the text lookup that follows counts.
+        assert_eq!(
+            cache.stats(),
+            CacheStats {
+                hits: 2,
+                misses: 0,
+                unread: 1
+            }
+        );
+
+        // The same text under new, settled metadata (a checkout that touched the file):
+        // the stamp is refreshed, so the next run need not read it.
+        let touched = stamp(now, 60, 1);
+        assert_eq!(
+            cache.migration("old.py", Key::Text(Digest::of(text), Some(touched))),
+            Some(extract(text))
+        );
+        assert!(
+            cache
+                .save(["old.py", "young.py", "marked.py", "none.py"].into_iter())
+                .unwrap()
+        );
+        let cache = FactsCache::open(&cache_dir, dir.path());
+        assert_eq!(
+            cache.migration("old.py", Key::Stamp(touched)),
+            Some(extract(text))
+        );
+        assert_eq!(cache.migration("old.py", Key::Stamp(old)), None);
     }
 }

@@ -530,8 +530,8 @@ fn timings_table(outcome: &Outcome, render: std::time::Duration) -> String {
         }
         if let Some(c) = r.timings.cache {
             out.push_str(&format!(
-                "    {:>10}  facts cache: {} hits, {} misses\n",
-                "", c.hits, c.misses
+                "    {:>10}  facts cache: {} hits, {} misses ({} hits answered without reading the file)\n",
+                "", c.hits, c.misses, c.unread
             ));
         }
         for (code, d, calls) in r.timings.rules.iter().take(15) {

@@ -2,7 +2,7 @@
 //! text and its parsed forms. A load or parse failure is a value kept here and turned
 //! into exactly one diagnostic at the end of the run, whichever rules asked for the file.
 
-use crate::cache::{Digest, FactsCache};
+use crate::cache::{Digest, FactsCache, Key, Stamp};
 use crate::core::kind::FileKind;
 use crate::core::path::RelPath;
 use crate::core::severity::Severity;
@@ -16,6 +16,7 @@ use crate::syntax::requirements::{self, Dependency, ReqFile};
 use crate::syntax::yaml::{self, YamlFile, YamlNode};
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// Bytes sniffed for a NUL to call a file binary (git and ripgrep do the same).
@@ -68,6 +69,11 @@ pub struct FileEntry {
     toml: OnceLock<Result<YamlNode, ParseFailure>>,
     /// Facts kept across runs, asked before parsing (`None`: parse every time).
     cache: Option<Arc<FactsCache>>,
+    /// The file's metadata as the cache compares it, taken once (before its text is read).
+    stamp: OnceLock<Option<Stamp>>,
+    /// A form was answered from the cache by the metadata alone: the text was not read,
+    /// and is read when a finding needs it ([`Index::loaded_source`]).
+    by_stamp: AtomicBool,
 }
 
 impl FileEntry {
@@ -91,6 +97,8 @@ impl FileEntry {
             js: OnceLock::new(),
             toml: OnceLock::new(),
             cache: None,
+            stamp: OnceLock::new(),
+            by_stamp: AtomicBool::new(false),
         }
     }
 
@@ -126,46 +134,84 @@ impl FileEntry {
 
     /// The file parsed as Python and summarised, on first use.
     pub fn python(&self) -> Option<&PyModule> {
-        let source = self.source()?;
-        self.python
-            .get_or_init(|| match &self.cache {
-                Some(cache) => {
-                    let digest = Digest::of(&source.text);
-                    cache.python(self.path.as_str(), digest).unwrap_or_else(|| {
-                        let parsed = python::parse(&source.text);
-                        cache.put_python(self.path.as_str(), digest, &parsed);
-                        parsed
-                    })
-                }
-                None => python::parse(&source.text),
-            })
-            .as_ref()
-            .ok()
+        self.cached(
+            &self.python,
+            |cache, path, key| cache.python(path, key),
+            |cache, path, digest, stamp, value| cache.put_python(path, digest, stamp, value),
+            python::parse,
+        )?
+        .as_ref()
+        .ok()
     }
 
     /// The file's facts as a Django migration, on first use. Migration files are not
     /// summarised as modules: only these facts are kept.
     pub fn migration(&self) -> MigrationLoad<'_> {
-        let Some(source) = self.source() else {
-            return MigrationLoad::Unreadable;
-        };
-        match self.migration.get_or_init(|| match &self.cache {
+        let found = self.cached(
+            &self.migration,
+            |cache, path, key| cache.migration(path, key),
+            |cache, path, digest, stamp, value| cache.put_migration(path, digest, stamp, value),
+            migration::extract,
+        );
+        match found {
+            None => MigrationLoad::Unreadable,
+            Some(Ok(Some(facts))) => MigrationLoad::Facts(facts),
+            Some(Ok(None)) => MigrationLoad::NotAMigration,
+            Some(Err(_)) => MigrationLoad::Unparseable,
+        }
+    }
+
+    /// A form the facts cache keeps, on first use: from the cache by the file's metadata
+    /// without reading it, else by its text, else parsed (and recorded). `None` when the
+    /// text could not be read.
+    fn cached<'a, T>(
+        &'a self,
+        cell: &'a OnceLock<T>,
+        get: impl Fn(&FactsCache, &str, Key) -> Option<T>,
+        put: impl FnOnce(&FactsCache, &str, Digest, Option<Stamp>, &T),
+        parse: impl FnOnce(&str) -> T,
+    ) -> Option<&'a T> {
+        if let Some(value) = cell.get() {
+            return Some(value);
+        }
+        let path = self.path.as_str();
+        if let Some(cache) = &self.cache
+            && self.source.get().is_none()
+            && let Some(stamp) = self.stamp()
+            && let Some(value) = get(cache, path, Key::Stamp(stamp))
+        {
+            self.by_stamp.store(true, Ordering::Relaxed);
+            return Some(cell.get_or_init(|| value));
+        }
+        let source = self.source()?;
+        Some(cell.get_or_init(|| match &self.cache {
             Some(cache) => {
                 let digest = Digest::of(&source.text);
-                cache
-                    .migration(self.path.as_str(), digest)
-                    .unwrap_or_else(|| {
-                        let parsed = migration::extract(&source.text);
-                        cache.put_migration(self.path.as_str(), digest, &parsed);
-                        parsed
-                    })
+                let stamp = self.stamp.get().copied().flatten();
+                get(cache, path, Key::Text(digest, stamp)).unwrap_or_else(|| {
+                    let parsed = parse(&source.text);
+                    put(cache, path, digest, stamp, &parsed);
+                    parsed
+                })
             }
-            None => migration::extract(&source.text),
-        }) {
-            Ok(Some(facts)) => MigrationLoad::Facts(facts),
-            Ok(None) => MigrationLoad::NotAMigration,
-            Err(_) => MigrationLoad::Unparseable,
-        }
+            None => parse(&source.text),
+        }))
+    }
+
+    /// The file's metadata (one `lstat`), taken once: `None` for what is not a regular
+    /// file within the size limit, which is then read and reported as it always was.
+    fn stamp(&self) -> Option<Stamp> {
+        *self.stamp.get_or_init(|| {
+            std::fs::symlink_metadata(&self.abs)
+                .ok()
+                .and_then(|m| Stamp::of(&m))
+                .filter(|s| s.size() <= self.max_size)
+        })
+    }
+
+    /// Whether a form came from the cache by metadata alone (the text was not read).
+    pub fn answered_by_stamp(&self) -> bool {
+        self.by_stamp.load(Ordering::Relaxed)
     }
 
     /// The file read as `ir.model.access.csv`, on first use (its faults are data, not
@@ -268,7 +314,17 @@ impl FileEntry {
             Ok(f) => f,
             Err(e) => return skipped(format!("could not be read: {e}"), Severity::Warning),
         };
-        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let meta = file.metadata();
+        if self.cache.is_some() {
+            // The metadata before the read: a write after it changes the next run's stamp.
+            let _ = self.stamp.set(
+                meta.as_ref()
+                    .ok()
+                    .and_then(Stamp::of)
+                    .filter(|s| s.size() <= self.max_size),
+            );
+        }
+        let len = meta.map(|m| m.len()).unwrap_or(0);
         if len > self.max_size {
             return skipped(
                 format!(
@@ -447,8 +503,14 @@ impl Index {
     }
 
     /// The text of a file that was read during the run.
+    /// The text of a file this run used: read by a rule, or answered from the facts cache
+    /// by its metadata (read now: a finding needs it).
     pub fn loaded_source(&self, path: &str) -> Option<&Arc<SourceFile>> {
-        match self.get(path)?.loaded()? {
+        let file = self.get(path)?;
+        if file.answered_by_stamp() {
+            return file.source();
+        }
+        match file.loaded()? {
             Loaded::Text(s) => Some(s),
             Loaded::Skipped { .. } => None,
         }

@@ -788,6 +788,82 @@ fn cache_stats(err: &str) -> Option<(usize, usize)> {
     Some((nums[0], nums[1]))
 }
 
+/// The facts cache answers a file whose metadata is unchanged without reading it, and
+/// sees every rewrite, even one that keeps the size and puts the modification time back
+/// (`touch -r`, `tar` and `rsync -t` do): the change time moves.
+#[test]
+fn a_warm_run_answers_unchanged_files_unread_and_sees_a_rewrite_that_keeps_size_and_mtime() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path().join("repo");
+    common::write_shop_app(&root);
+    // A migration with a suppression: its text is always read, for its directive.
+    write(
+        &root,
+        "shop/migrations/0003_suppressed.py",
+        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    # guardrail: ignore[GR103] restored from a squash in the next release\n    dependencies = [('shop', '0002_order_total'), ('shop', '0099_gone')]\n    operations = []\n",
+    );
+    // Stamps of files written in the last two seconds are not recorded (racy files).
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    let cache = TempDir::new().unwrap();
+    let cache_arg = format!("--cache-dir={}", cache.path().display());
+
+    let (plain, _) = json_with(&root, "--no-cache");
+    let (cold, _) = json_with(&root, &cache_arg);
+    let (warm, err) = json_with(&root, &cache_arg);
+    assert_eq!(cold, plain);
+    assert_eq!(warm, plain);
+    let line = err.lines().find(|l| l.contains("facts cache:")).unwrap();
+    let nums: Vec<usize> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let (hits, misses, unread) = (nums[0], nums[1], nums[2]);
+    assert_eq!(misses, 0, "{err}");
+    assert!(
+        unread >= 2 && unread < hits,
+        "the two plain migrations unread, the suppressed one read: {err}"
+    );
+    assert!(codes_and_paths(&plain).is_empty(), "{plain}");
+
+    // Rewrite 0002 in place to depend on a migration that does not exist: same size, same
+    // inode, modification time put back.
+    let path = root.join("shop/migrations/0002_order_total.py");
+    let before = fs::metadata(&path).unwrap();
+    let text = fs::read_to_string(&path).unwrap();
+    let edited = text.replace("'0001_initial'", "'0009_missing'");
+    assert_eq!(edited.len(), text.len());
+    fs::write(&path, &edited).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(before.modified().unwrap())
+        .unwrap();
+    assert_eq!(
+        fs::metadata(&path).unwrap().modified().unwrap(),
+        before.modified().unwrap()
+    );
+
+    let (plain, _) = json_with(&root, "--no-cache");
+    let (warm, _) = json_with(&root, &cache_arg);
+    assert_eq!(warm, plain);
+    // The dangling dependency, and two leaves now that 0002 no longer follows 0001.
+    assert_eq!(
+        codes_and_paths(&warm),
+        vec![
+            (
+                "GR103".to_string(),
+                "shop/migrations/0002_order_total.py".to_string()
+            ),
+            (
+                "GR105".to_string(),
+                "shop/migrations/0003_suppressed.py".to_string()
+            )
+        ],
+        "{warm}"
+    );
+}
+
 #[test]
 fn a_cached_run_prints_the_same_bytes_as_an_uncached_one_on_every_fixture() {
     let cache = TempDir::new().unwrap();

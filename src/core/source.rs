@@ -136,6 +136,11 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// What starts an inline suppression (`# guardrail: ignore[GR501]`). A text without it
+/// holds no directive: the facts cache records that, so a file read from the cache by its
+/// metadata alone is known to suppress nothing.
+pub const SUPPRESSION_MARKER: &str = "guardrail:";
+
 /// Why a file could not be parsed, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseFailure {

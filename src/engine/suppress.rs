@@ -13,7 +13,7 @@ use crate::core::kind::CommentSyntax;
 use crate::core::source::{SourceFile, Span};
 use crate::lint::selector::Selector;
 
-const MARKER: &str = "guardrail:";
+const MARKER: &str = crate::core::source::SUPPRESSION_MARKER;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
