@@ -25,11 +25,16 @@ const MAX_IGNORE_LINE: usize = 4096;
 /// Ignore files of a folder, in increasing precedence (`.ignore` wins, as in ripgrep).
 const IGNORE_FILES: &[&str] = &[".gitignore", ".ignore"];
 
+/// The matchers that apply in a folder, nearest folder first: its own ignore files', then
+/// its parents' up to the top (only the folders that have ignore files).
+type Chain = Arc<[Arc<Gitignore>]>;
+
 /// The ignore matchers of the folders seen so far, loaded once per folder.
 #[derive(Default)]
 struct Ignores {
-    /// Keyed by the folder's path as bytes (hashing a `Path` walks its components).
-    by_dir: RwLock<FxHashMap<OsString, Option<Arc<Gitignore>>>>,
+    /// Each folder's chain, keyed by the folder's path as bytes (hashing a `Path` walks
+    /// its components): one lookup per entry, not one per folder above it.
+    by_dir: RwLock<FxHashMap<OsString, Chain>>,
     /// Ignore files not read: (path, why).
     refused: Mutex<Vec<(PathBuf, String)>>,
     /// The repository's `info/exclude`, lowest precedence.
@@ -37,17 +42,33 @@ struct Ignores {
 }
 
 impl Ignores {
-    fn matcher(&self, dir: &Path) -> Option<Arc<Gitignore>> {
+    /// The chain of `dir` (a folder at or below `top`), built once: its own matcher
+    /// before its parent's chain. The walk reaches a folder's entries after the folder
+    /// itself, so the parent's chain is normally there already.
+    fn chain(&self, dir: &Path, top: &Path) -> Chain {
         if let Ok(map) = self.by_dir.read()
             && let Some(found) = map.get(dir.as_os_str())
         {
-            return found.clone();
+            return Arc::clone(found);
         }
-        let loaded = self.load(dir);
+        // `dir` is the absolute path of a folder at or below `top` (both spelled from the
+        // canonical root), so it is `top` when it is no longer longer than it: a
+        // byte-length test, not a component-wise `Path` comparison.
+        let parent = match dir.parent() {
+            Some(p) if dir.as_os_str().len() > top.as_os_str().len() => self.chain(p, top),
+            _ => Arc::from(Vec::new()),
+        };
+        let chain: Chain = match self.load(dir) {
+            Some(own) => std::iter::once(own)
+                .chain(parent.iter().cloned())
+                .collect::<Vec<_>>()
+                .into(),
+            None => parent,
+        };
         if let Ok(mut map) = self.by_dir.write() {
-            map.insert(dir.as_os_str().to_os_string(), loaded.clone());
+            map.insert(dir.as_os_str().to_os_string(), Arc::clone(&chain));
         }
-        loaded
+        chain
     }
 
     fn load(&self, dir: &Path) -> Option<Arc<Gitignore>> {
@@ -80,24 +101,14 @@ impl Ignores {
     /// Whether `path` is ignored: the nearest folder's files decide first, up to `top`
     /// (the scan root, or the repository's top when the root is inside one).
     fn ignored(&self, path: &Path, is_dir: bool, top: &Path) -> bool {
-        let mut dir = path.parent();
-        while let Some(d) = dir {
-            if let Some(m) = self.matcher(d) {
+        if let Some(dir) = path.parent() {
+            for m in self.chain(dir, top).iter() {
                 match m.matched(path, is_dir) {
                     Match::Ignore(_) => return true,
                     Match::Whitelist(_) => return false,
                     Match::None => {}
                 }
             }
-            // `d` is the absolute path of a folder at or below `top` (both spelled from
-            // the canonical root), so it has reached `top` when it is no longer longer
-            // than it: a byte-length test, not a component-wise `Path` comparison per
-            // folder per file. Every folder above `top` is shorter, so this never goes
-            // past it.
-            if d.as_os_str().len() <= top.as_os_str().len() {
-                break;
-            }
-            dir = d.parent();
         }
         self.exclude
             .as_ref()

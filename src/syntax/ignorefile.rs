@@ -11,7 +11,9 @@ use crate::core::path::RelPath;
 use crate::core::source::{SourceFile, Span};
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// A virtual root: paths are matched as `ROOT/<relative path>`, never touching the disk.
 const ROOT: &str = "/__guardrail_root__";
@@ -26,12 +28,25 @@ pub struct IgnoreFile {
     /// matcher made of the pattern's text (it drops trailing whitespace, as git does).
     /// One matcher normally; several, in line order, when the patterns together are too
     /// big to compile as one (see [`compile`]).
-    matchers: Vec<Gitignore>,
+    matchers: Arc<[Gitignore]>,
     /// The patterns the matcher could not use, with why: a line that is no glob (git
     /// skips it too), or one whose regex exceeds the matcher's size limit. Every other
     /// line is matched.
     pub rejected: Vec<Rejected>,
 }
+
+/// What compiling a text yields; independent of the file's place (paths are matched under
+/// the virtual [`ROOT`]), so files with the same text share it.
+type Compiled = (Arc<[Gitignore]>, Vec<Rejected>);
+
+/// Compiled texts of this process, keyed by (XXH3-128 of the text, anchored). Monorepos
+/// repeat the same `.dockerignore` in hundreds of services, and compiling one to regexes
+/// was about a tenth of a large check's instructions. Bounded: texts over
+/// [`MEMO_MAX_TEXT`] are not kept, and the memo is emptied when it holds
+/// [`MEMO_MAX_ENTRIES`].
+static MEMO: Mutex<Option<FxHashMap<(u128, bool), Compiled>>> = Mutex::new(None);
+const MEMO_MAX_TEXT: usize = 64 * 1024;
+const MEMO_MAX_ENTRIES: usize = 4096;
 
 /// A line of an ignore file left out of matching.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,10 +114,39 @@ impl IgnoreFile {
     }
 
     fn build(source: &SourceFile, anchored: bool) -> Self {
+        let text = source.text.as_str();
+        let key = (text.len() <= MEMO_MAX_TEXT)
+            .then(|| (xxhash_rust::xxh3::xxh3_128(text.as_bytes()), anchored));
+        let found = key.and_then(|k| MEMO.lock().ok()?.as_ref()?.get(&k).cloned());
+        let (matchers, rejected) = match found {
+            Some(compiled) => compiled,
+            None => {
+                let compiled = Self::compile_text(text, anchored);
+                if let Some(k) = key
+                    && let Ok(mut memo) = MEMO.lock()
+                {
+                    let memo = memo.get_or_insert_with(FxHashMap::default);
+                    if memo.len() >= MEMO_MAX_ENTRIES {
+                        memo.clear();
+                    }
+                    memo.insert(k, compiled.clone());
+                }
+                compiled
+            }
+        };
+        Self {
+            path: source.path.clone(),
+            dir: source.path.parent().to_string(),
+            matchers,
+            rejected,
+        }
+    }
+
+    fn compile_text(text: &str, anchored: bool) -> Compiled {
         let mut builder = GitignoreBuilder::new(ROOT);
         let mut patterns = Vec::new();
         let mut rejected = Vec::new();
-        for (i, raw) in source.text.lines().enumerate() {
+        for (i, raw) in text.lines().enumerate() {
             let line = raw.trim_end_matches('\r');
             let trimmed = if anchored { line.trim() } else { line };
             if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -141,12 +185,7 @@ impl IgnoreFile {
             Err(_) => compile(&patterns, &mut matchers, &mut rejected),
         }
         rejected.sort_by_key(|r| r.line);
-        Self {
-            path: source.path.clone(),
-            dir: source.path.parent().to_string(),
-            matchers,
-            rejected,
-        }
+        (matchers.into(), rejected)
     }
 
     /// Whether `path` (relative to the scan root) is ignored by this file, and by which
@@ -161,7 +200,7 @@ impl IgnoreFile {
             return None;
         }
         let full = PathBuf::from(ROOT).join(rel);
-        let decided = match self.matchers.as_slice() {
+        let decided = match &*self.matchers {
             [matcher] => matcher.matched_path_or_any_parents(&full, is_dir),
             matchers => Self::matched_in_order(matchers, &full, is_dir),
         };
