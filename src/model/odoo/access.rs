@@ -61,7 +61,8 @@ fn is_technical_name(value: &str) -> bool {
 }
 
 /// What a module's loaded CSV and XML files grant.
-pub fn granted(index: &Index, module: &OdooModule) -> Grants {
+/// Rules ask through [`OdooProject::grants`], which computes this once per module.
+pub(super) fn granted(index: &Index, module: &OdooModule) -> Grants {
     let mut out = Grants::default();
     let own_prefix = format!("{}.", module.name);
     for csv in &module.access_csvs {
@@ -120,7 +121,7 @@ pub fn unloaded_access_csvs(
     module: &OdooModule,
 ) -> Vec<UnloadedCsv> {
     let own_prefix = format!("{}.", module.name);
-    let loaded = granted(index, module);
+    let loaded = project.grants(index, module);
     let touched: BTreeSet<&str> = module.models.iter().flat_map(OdooModel::touched).collect();
     project
         .access_files_of(module)
@@ -214,7 +215,7 @@ pub fn granted_by_dependent<'p>(
     project
         .dependents_of(&module.name)
         .into_iter()
-        .find(|d| granted(index, d).covers(&d.name, &module.name, name))
+        .find(|d| project.grants(index, d).covers(&d.name, &module.name, name))
 }
 
 /// The CSV line Odoo's own scaffolding writes for a model.

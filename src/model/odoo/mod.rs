@@ -188,6 +188,11 @@ pub struct OdooProject {
     by_dir: HashMap<String, usize>,
     /// Module -> the `ir.model.access.csv` files inside it, found in one pass.
     access_files: HashMap<usize, Vec<RelPath>>,
+    /// What each module's loaded access files grant (same positions as `modules`),
+    /// computed on first use: rules ask per module, per model and per dependent. Its
+    /// initialisation only reads parsed files, never waits on rayon work (the threading
+    /// model of `model::project`).
+    grants: Vec<std::sync::OnceLock<access::Grants>>,
 }
 
 impl OdooProject {
@@ -331,7 +336,28 @@ impl OdooProject {
                 }
             }
         }
+        project.grants = project.modules.iter().map(|_| Default::default()).collect();
         project
+    }
+
+    /// What `module`'s loaded CSV and XML files grant, computed once per module.
+    pub fn grants(
+        &self,
+        index: &Index,
+        module: &OdooModule,
+    ) -> std::borrow::Cow<'_, access::Grants> {
+        let cell = self
+            .by_name
+            .get(&module.name)
+            .filter(|&&i| self.modules.get(i).is_some_and(|m| std::ptr::eq(m, module)))
+            .and_then(|&i| self.grants.get(i));
+        match cell {
+            Some(cell) => {
+                std::borrow::Cow::Borrowed(cell.get_or_init(|| access::granted(index, module)))
+            }
+            // A module of another project value, or a second module of the same name.
+            None => std::borrow::Cow::Owned(access::granted(index, module)),
+        }
     }
 
     /// The module a file belongs to: the innermost module folder holding it.

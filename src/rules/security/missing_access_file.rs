@@ -5,7 +5,7 @@ use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{ProjectContext, Rule};
 use crate::model::odoo::OdooModel;
 use crate::model::odoo::access::{
-    CSV_HEADER, csv_line, granted, granted_by_dependent, has_access_file, judged, needing_access,
+    CSV_HEADER, csv_line, granted_by_dependent, has_access_file, judged, needing_access,
     reported_unloaded,
 };
 use crate::rules::security::fieldless_note;
@@ -60,7 +60,7 @@ impl Rule for MissingAccessFile {
             if !judged(module) || has_access_file(ctx.index, module) {
                 continue;
             }
-            let own = granted(ctx.index, module);
+            let own = project.grants(ctx.index, module);
             // A loaded XML file guardrail could not read may hold access records.
             if own.partial {
                 continue;

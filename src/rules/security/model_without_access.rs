@@ -3,8 +3,7 @@ use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{ProjectContext, Rule};
 use crate::model::odoo::access::{
-    csv_line, granted, granted_by_dependent, has_access_file, judged, needing_access,
-    reported_unloaded,
+    csv_line, granted_by_dependent, has_access_file, judged, needing_access, reported_unloaded,
 };
 use crate::rules::security::fieldless_note;
 
@@ -60,7 +59,7 @@ impl Rule for ModelWithoutAccess {
             if !judged(module) {
                 continue;
             }
-            let own = granted(ctx.index, module);
+            let own = project.grants(ctx.index, module);
             // A loaded file guardrail could not read may hold the rule.
             if own.partial {
                 continue;

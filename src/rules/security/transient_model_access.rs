@@ -3,7 +3,7 @@ use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{ProjectContext, Rule};
 use crate::model::odoo::ModelKind;
-use crate::model::odoo::access::{csv_line, granted, judged, reported_unloaded};
+use crate::model::odoo::access::{csv_line, judged, reported_unloaded};
 
 declare_rule! {
     /// ## What it does
@@ -51,7 +51,7 @@ impl Rule for TransientModelAccess {
             if !judged(module) {
                 continue;
             }
-            let own = granted(ctx.index, module);
+            let own = project.grants(ctx.index, module);
             // Rules whose only copy is in an unloaded CSV are reported once, by
             // `security/access-file-not-in-manifest`.
             let in_unloaded = reported_unloaded(ctx.index, project, module);
