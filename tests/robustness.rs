@@ -342,7 +342,7 @@ fn long_layer_chains_are_linear() {
 #[test]
 fn ignore_files_that_are_not_regular_files_are_refused_not_read() {
     // A FIFO named .gitignore blocked the walk forever; a .ignore linked to /dev/zero was
-    // read until memory ran out; a 1 MB pattern line cost gigabytes.
+    // read until memory ran out; a 1 MB pattern line cost gigabytes, a 1 MB file seconds.
     let dir = TempDir::new().unwrap();
     write(dir.path(), "docker-compose.yml", VERSIONED);
     let made = std::process::Command::new("mkfifo")
@@ -355,8 +355,11 @@ fn ignore_files_that_are_not_regular_files_are_refused_not_read() {
     write(
         dir.path(),
         "other/.gitignore",
-        &format!("{}\nignored.yml\n", "a".repeat(1_000_000)),
+        &format!("{}\nignored.yml\n", "a".repeat(5_000)),
     );
+    // Past 256 KiB an ignore file is not applied (its patterns would cost seconds to
+    // compile), and is reported.
+    write(dir.path(), "big/.gitignore", &"x/**/*.pyc\n".repeat(30_000));
     write(dir.path(), "other/ignored.yml", "x: [\n");
     let (code, out, err) = run(guardrail()
         .args(["check", "--format", "json", "--fail-on", "warning"])
@@ -378,6 +381,10 @@ fn ignore_files_that_are_not_regular_files_are_refused_not_read() {
     );
     assert!(
         found.contains(&("GR003".into(), "sub/.ignore".into())),
+        "{out}"
+    );
+    assert!(
+        found.contains(&("GR003".into(), "big/.gitignore".into())),
         "{out}"
     );
     // The long line is dropped; the short pattern after it still applies.

@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod kind;
+pub mod limits;
 pub mod path;
 pub mod severity;
 pub mod source;

@@ -7,7 +7,7 @@
 //! The ignore files themselves are read here, not by the `ignore` crate (its readers are
 //! turned off): the crate opens them with a plain `read`, so a FIFO named `.gitignore`
 //! blocked the walk forever and a symlink to `/dev/zero` was read until memory ran out.
-//! Here an ignore file is read only when it is a regular file of at most 1 MiB, lines
+//! Here an ignore file is read only when it is a regular file of at most 256 KiB (`core::limits`), lines
 //! longer than 4,096 bytes are dropped (a pattern that long costs gigabytes to compile),
 //! and what was refused is reported; the crate's `Gitignore` matcher does the matching.
 
@@ -19,9 +19,9 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, mpsc};
 
-/// The largest ignore file read, and the longest pattern line kept.
-const MAX_IGNORE_FILE: u64 = 1024 * 1024;
-const MAX_IGNORE_LINE: usize = 4096;
+use crate::core::limits::MAX_IGNORE_LINE;
+/// The largest ignore file read (`core::limits`).
+const MAX_IGNORE_FILE: u64 = crate::core::limits::MAX_IGNORE_FILE as u64;
 /// Ignore files of a folder, in increasing precedence (`.ignore` wins, as in ripgrep).
 const IGNORE_FILES: &[&str] = &[".gitignore", ".ignore"];
 

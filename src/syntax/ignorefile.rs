@@ -143,11 +143,28 @@ impl IgnoreFile {
     }
 
     fn compile_text(text: &str, anchored: bool) -> Compiled {
+        use crate::core::limits::{MAX_IGNORE_FILE, MAX_IGNORE_LINE};
         let mut builder = GitignoreBuilder::new(ROOT);
         let mut patterns = Vec::new();
         let mut rejected = Vec::new();
+        // The walk's bounds (`core::limits`): a file past them is not applied at all,
+        // so both read the tree the same way.
+        if text.len() > MAX_IGNORE_FILE {
+            rejected.push(Rejected {
+                line: 1,
+                reason: format!("the file is over {MAX_IGNORE_FILE} bytes: not applied"),
+            });
+            return (Vec::new().into(), rejected);
+        }
         for (i, raw) in text.lines().enumerate() {
             let line = raw.trim_end_matches('\r');
+            if line.len() > MAX_IGNORE_LINE {
+                rejected.push(Rejected {
+                    line: i + 1,
+                    reason: format!("the line is over {MAX_IGNORE_LINE} bytes: not applied"),
+                });
+                continue;
+            }
             let trimmed = if anchored { line.trim() } else { line };
             if trimmed.is_empty() || trimmed.starts_with('#') {
                 continue;
@@ -322,10 +339,30 @@ mod tests {
         format!("{}x", "?".repeat(500_000))
     }
 
+    /// The matcher built from `(line, pattern)` lines through [`compile`], past the
+    /// file bounds of `compile_text` (a pattern that exceeds the regex size limit is
+    /// longer than [`crate::core::limits::MAX_IGNORE_LINE`]; the split still guards
+    /// against one within it).
+    fn compiled(path: &str, lines: &[(usize, String)]) -> IgnoreFile {
+        let (mut matchers, mut rejected) = (Vec::new(), Vec::new());
+        compile(lines, &mut matchers, &mut rejected);
+        IgnoreFile {
+            path: RelPath::new(path),
+            dir: String::new(),
+            matchers: matchers.into(),
+            rejected,
+        }
+    }
+
     #[test]
     fn an_oversized_pattern_costs_its_line_only() {
-        let text = format!("*.pyc\n{}\nmigrations/\n!migrations/keep.py\n", oversized());
-        let g = IgnoreFile::gitignore(&file(".gitignore", &text));
+        let lines = [
+            (1, "*.pyc".to_string()),
+            (2, oversized()),
+            (3, "migrations/".to_string()),
+            (4, "!migrations/keep.py".to_string()),
+        ];
+        let g = compiled(".gitignore", &lines);
         assert_eq!(
             g.rejected.iter().map(|r| r.line).collect::<Vec<_>>(),
             vec![2],
@@ -339,8 +376,10 @@ mod tests {
         // A later line still wins over an earlier one in another matcher.
         assert!(g.ignored("migrations/keep.py", false).is_none());
         assert!(g.ignored("app/models.py", false).is_none());
-        let d =
-            IgnoreFile::dockerignore(&file(".dockerignore", &format!("{}\n*.md\n", oversized())));
+        let d = compiled(
+            ".dockerignore",
+            &[(1, format!("/{}", oversized())), (2, "/*.md".to_string())],
+        );
         assert_eq!(
             d.rejected.iter().map(|r| r.line).collect::<Vec<_>>(),
             vec![1]
@@ -353,5 +392,30 @@ mod tests {
         let g = IgnoreFile::gitignore(&file(".gitignore", "*.pyc\n!keep.pyc\n"));
         assert_eq!(g.matchers.len(), 1);
         assert!(g.rejected.is_empty());
+    }
+
+    #[test]
+    fn a_file_past_the_bounds_is_not_applied_and_says_why() {
+        use crate::core::limits::{MAX_IGNORE_FILE, MAX_IGNORE_LINE};
+        let big: String = (0..)
+            .map(|i| format!("dir{i}/**/*.pyc\n"))
+            .take_while({
+                let mut len = 0;
+                move |l: &String| {
+                    len += l.len();
+                    len <= MAX_IGNORE_FILE + 100
+                }
+            })
+            .collect::<String>()
+            + "*.py\n";
+        assert!(big.len() > MAX_IGNORE_FILE);
+        let g = IgnoreFile::gitignore(&file(".gitignore", &big));
+        assert!(g.ignored("app.py", false).is_none());
+        assert_eq!(g.rejected.len(), 1);
+        assert_eq!(g.rejected[0].line, 1);
+        let long = format!("{}\n*.py\n", "a".repeat(MAX_IGNORE_LINE + 1));
+        let g = IgnoreFile::gitignore(&file(".gitignore", &long));
+        assert_eq!(g.ignored("app.py", false).map(|h| h.line), Some(2));
+        assert_eq!(g.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [1]);
     }
 }

@@ -1,0 +1,13 @@
+//! Bounds on repository data shared by layers that cannot import each other (the walk in
+//! `input` and the matchers in `syntax` read the same ignore files). README's
+//! "Reliability bounds" lists them.
+
+/// The largest ignore file (`.gitignore`, `.ignore`, `.dockerignore`) applied, in bytes.
+/// Compiling patterns to regexes costs about 30 µs a pattern: 256 KiB (some 8,000
+/// patterns, far past any hand-written file) bounds that to a fraction of a second. A
+/// larger file is not applied, and the walk reports it.
+pub const MAX_IGNORE_FILE: usize = 256 * 1024;
+
+/// The longest ignore pattern line kept, in bytes (a pattern that long costs gigabytes to
+/// compile); longer lines are dropped.
+pub const MAX_IGNORE_LINE: usize = 4096;
