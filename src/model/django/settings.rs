@@ -22,6 +22,8 @@ use crate::index::Index;
 use crate::model::python::{ancestors, resolve_in_roots};
 use crate::syntax::python::{PyNode, PyStmt, PyValue};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
 
 pub const TRACKED: &[&str] = &["MIDDLEWARE", "MIDDLEWARE_CLASSES", "INSTALLED_APPS"];
 
@@ -30,8 +32,8 @@ pub struct Entry {
     pub value: String,
     pub path: RelPath,
     pub span: Span,
-    /// (condition id, branch) of every `if`/`try` the entry was added inside.
-    pub branches: Vec<(u32, u32)>,
+    /// The `if`/`try` branches the entry was added inside.
+    pub branches: Branches,
     /// Entries this one is never in effect with: it was added under
     /// `if "<value>" not in LIST:` while they were already in the list.
     pub excludes: Vec<(RelPath, Span)>,
@@ -44,14 +46,133 @@ impl Entry {
             |a: &Entry, b: &Entry| a.excludes.iter().any(|(p, s)| *p == b.path && *s == b.span);
         !excluded(self, other)
             && !excluded(other, self)
-            && !self
-                .branches
-                .iter()
-                .any(|(c, b)| other.branches.iter().any(|(c2, b2)| c == c2 && b != b2))
+            && self.branches.compatible(&other.branches)
     }
 
     fn same(&self, other: &Entry) -> bool {
         self.path == other.path && self.span == other.span && self.value == other.value
+    }
+}
+
+/// The `if`/`try` branches an entry was added inside, outermost first: a node of the
+/// tree of branch paths, shared by every entry and nested branch below it (a path is
+/// never copied). Condition ids are fresh for every `if`/`try` evaluated, so two paths
+/// through the same condition agree on every branch above it: they part at one node,
+/// and are exclusive exactly when they part at two branches of one condition. Each node
+/// keeps its ancestors 1, 2, 4, ... levels up, so finding where two paths part takes
+/// O(log depth) steps, however long the `elif` chain.
+#[derive(Clone, Default)]
+pub struct Branches(Option<Arc<BranchNode>>);
+
+struct BranchNode {
+    cond: u32,
+    branch: u32,
+    /// Branches on the path, this one included.
+    depth: usize,
+    /// The ancestors 1, 2, 4, ... levels up.
+    up: Vec<Arc<BranchNode>>,
+}
+
+impl BranchNode {
+    /// The same branch, for nodes of one depth: a condition has one path above it.
+    fn is(&self, other: &BranchNode) -> bool {
+        self.cond == other.cond && self.branch == other.branch
+    }
+
+    /// The ancestor `by` levels up (itself for 0).
+    fn lift(self: &Arc<Self>, by: usize) -> Option<&Arc<BranchNode>> {
+        let (mut node, mut by, mut bit) = (self, by, 0);
+        while by != 0 {
+            if by & 1 == 1 {
+                node = node.up.get(bit)?;
+            }
+            by >>= 1;
+            bit += 1;
+        }
+        Some(node)
+    }
+}
+
+impl Branches {
+    /// Outside every `if`/`try`.
+    pub fn is_root(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The path into branch `branch` of condition `cond`, evaluated on this path.
+    fn child(&self, cond: u32, branch: u32) -> Branches {
+        let mut up: Vec<Arc<BranchNode>> = Vec::new();
+        if let Some(parent) = &self.0 {
+            up.push(Arc::clone(parent));
+            // 2^(i+1) levels up is 2^i levels up from 2^i levels up.
+            let mut i = 0;
+            while let Some(next) = up.get(i).and_then(|n| n.up.get(i)).cloned() {
+                up.push(next);
+                i += 1;
+            }
+        }
+        Branches(Some(Arc::new(BranchNode {
+            cond,
+            branch,
+            depth: self.0.as_ref().map_or(0, |p| p.depth) + 1,
+            up,
+        })))
+    }
+
+    /// Whether the two paths never take two branches of one condition.
+    pub fn compatible(&self, other: &Branches) -> bool {
+        let (Some(a), Some(b)) = (&self.0, &other.0) else {
+            return true;
+        };
+        let (deep, shallow) = if a.depth >= b.depth { (a, b) } else { (b, a) };
+        let Some(mut a) = deep.lift(deep.depth - shallow.depth) else {
+            return true;
+        };
+        let mut b = shallow;
+        if a.is(b) {
+            // One path continues the other.
+            return true;
+        }
+        // Climb both by the largest jumps that keep them apart: they end on the two
+        // nodes where the paths part (children of one node, or outermost).
+        for i in (0..a.up.len()).rev() {
+            if let (Some(x), Some(y)) = (a.up.get(i), b.up.get(i))
+                && !x.is(y)
+            {
+                (a, b) = (x, y);
+            }
+        }
+        a.cond != b.cond
+    }
+
+    /// The (condition, branch) pairs of the path, outermost first.
+    fn path(&self) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        let mut node = self.0.as_ref();
+        while let Some(n) = node {
+            out.push((n.cond, n.branch));
+            node = n.up.first();
+        }
+        out.reverse();
+        out
+    }
+}
+
+impl PartialEq for Branches {
+    fn eq(&self, other: &Branches) -> bool {
+        match (&self.0, &other.0) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.depth == b.depth && a.is(b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Branches {}
+
+impl fmt::Debug for Branches {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.path()).finish()
     }
 }
 
@@ -258,7 +379,7 @@ impl<'a> Evaluator<'a> {
             && let Some(module) = entry.python()
         {
             let rel = entry.path.clone();
-            self.exec(&module.body, &rel, &mut env, &[]);
+            self.exec(&module.body, &rel, &mut env, &Branches::default());
         }
         self.visiting.remove(path);
         self.in_progress.remove(path);
@@ -273,7 +394,7 @@ impl<'a> Evaluator<'a> {
         crate::model::python::resolve_import(self.index, path.as_str(), level, module)
     }
 
-    fn exec(&mut self, body: &[PyStmt], path: &RelPath, env: &mut Env, cond: &[(u32, u32)]) {
+    fn exec(&mut self, body: &[PyStmt], path: &RelPath, env: &mut Env, cond: &Branches) {
         for stmt in body {
             match stmt {
                 PyStmt::ImportFrom {
@@ -342,12 +463,12 @@ impl<'a> Evaluator<'a> {
                 } => {
                     let id = self.fresh();
                     let mut a = env.clone();
-                    self.exec(body, path, &mut a, &with(cond, id, 0));
+                    self.exec(body, path, &mut a, &cond.child(id, 0));
                     if let Some((value, name)) = absence_guard(test) {
                         exclude_present(env, &mut a, name, value);
                     }
                     let mut b = env.clone();
-                    self.exec(orelse, path, &mut b, &with(cond, id, 1));
+                    self.exec(orelse, path, &mut b, &cond.child(id, 1));
                     *env = merge(env, vec![a, b]);
                 }
                 PyStmt::Try {
@@ -360,8 +481,9 @@ impl<'a> Evaluator<'a> {
                     let id = self.fresh();
                     let mut branches = Vec::new();
                     let mut a = env.clone();
-                    self.exec(body, path, &mut a, &with(cond, id, 0));
-                    self.exec(orelse, path, &mut a, &with(cond, id, 0));
+                    let succeeded = cond.child(id, 0);
+                    self.exec(body, path, &mut a, &succeeded);
+                    self.exec(orelse, path, &mut a, &succeeded);
                     branches.push(a);
                     for (i, h) in handlers.iter().enumerate() {
                         let mut b = env.clone();
@@ -369,7 +491,7 @@ impl<'a> Evaluator<'a> {
                             &h.body,
                             path,
                             &mut b,
-                            &with(cond, id, u32::try_from(i + 1).unwrap_or(u32::MAX)),
+                            &cond.child(id, u32::try_from(i + 1).unwrap_or(u32::MAX)),
                         );
                         branches.push(b);
                     }
@@ -387,7 +509,7 @@ impl<'a> Evaluator<'a> {
         self.next_cond
     }
 
-    fn call(&mut self, value: &PyNode, path: &RelPath, env: &mut Env, cond: &[(u32, u32)]) {
+    fn call(&mut self, value: &PyNode, path: &RelPath, env: &mut Env, cond: &Branches) {
         let PyValue::Call { func, args, .. } = &value.value else {
             return;
         };
@@ -406,12 +528,12 @@ impl<'a> Evaluator<'a> {
                 value: s.clone(),
                 path: path.clone(),
                 span: node.span,
-                branches: cond.to_vec(),
+                branches: cond.clone(),
                 excludes: Vec::new(),
             }),
             _ => None,
         };
-        if !cond.is_empty() {
+        if !cond.is_root() {
             list.conditional = true;
         }
         match method {
@@ -439,13 +561,7 @@ impl<'a> Evaluator<'a> {
             }
             "remove" => match arg_values.first() {
                 Some(Value::Str(s)) => {
-                    let removable = |e: &Entry| {
-                        &e.value == s
-                            && !e
-                                .branches
-                                .iter()
-                                .any(|(c, b)| cond.iter().any(|(c2, b2)| c == c2 && b != b2))
-                    };
+                    let removable = |e: &Entry| &e.value == s && e.branches.compatible(cond);
                     if let Some(i) = list.entries.iter().position(removable) {
                         list.entries.remove(i);
                     }
@@ -456,12 +572,12 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn eval(&mut self, node: &PyNode, path: &RelPath, env: &Env, cond: &[(u32, u32)]) -> Value {
+    fn eval(&mut self, node: &PyNode, path: &RelPath, env: &Env, cond: &Branches) -> Value {
         match &node.value {
             PyValue::Str(s) => Value::Str(s.clone()),
             PyValue::List(items) | PyValue::Tuple(items) => {
                 let mut list = ListValue {
-                    conditional: !cond.is_empty(),
+                    conditional: !cond.is_root(),
                     ..ListValue::default()
                 };
                 if items.len() > MAX_LIST_ENTRIES {
@@ -473,7 +589,7 @@ impl<'a> Evaluator<'a> {
                             value: s,
                             path: path.clone(),
                             span: item.span,
-                            branches: cond.to_vec(),
+                            branches: cond.clone(),
                             excludes: Vec::new(),
                         }),
                         _ => list.partial = true,
@@ -546,12 +662,6 @@ fn exclude_present(before: &Env, after: &mut Env, name: &str, value: &str) {
             e.excludes.extend(present.iter().cloned());
         }
     }
-}
-
-fn with(cond: &[(u32, u32)], id: u32, branch: u32) -> Vec<(u32, u32)> {
-    let mut c = cond.to_vec();
-    c.push((id, branch));
-    c
 }
 
 /// The most entries an evaluated list keeps. Real MIDDLEWARE and INSTALLED_APPS lists
@@ -782,5 +892,70 @@ mod tests {
         ]);
         let all = evaluate_all(&idx);
         assert_eq!(all.len(), 2);
+    }
+
+    /// A deterministic stream of numbers for the generated cases below.
+    fn lcg(seed: &mut u64) -> usize {
+        *seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(*seed >> 33).unwrap()
+    }
+
+    #[test]
+    fn branch_paths_are_exclusive_when_they_take_two_branches_of_one_condition() {
+        let mut seed = 7;
+        for _ in 0..8 {
+            // Conditions evaluated on random paths, as nested `if`/`try` make them, and
+            // an `elif` chain 150 deep.
+            let mut paths = vec![Branches::default()];
+            let mut cond = 0;
+            for _ in 0..60 {
+                let on = paths[lcg(&mut seed) % paths.len()].clone();
+                cond += 1;
+                for branch in 0..=lcg(&mut seed) % 3 {
+                    paths.push(on.child(cond, u32::try_from(branch).unwrap()));
+                }
+            }
+            let mut on = paths[lcg(&mut seed) % paths.len()].clone();
+            for _ in 0..150 {
+                cond += 1;
+                paths.push(on.child(cond, 0));
+                on = on.child(cond, 1);
+            }
+            paths.push(on);
+            let pairs: Vec<BTreeMap<u32, u32>> = paths
+                .iter()
+                .map(|p| p.path().into_iter().collect())
+                .collect();
+            for (a, pa) in paths.iter().zip(&pairs) {
+                for (b, pb) in paths.iter().zip(&pairs) {
+                    // The definition: no condition with a different branch in each.
+                    let expected = !pa.iter().any(|(c, x)| pb.get(c).is_some_and(|y| x != y));
+                    assert_eq!(a.compatible(b), expected, "{a:?} and {b:?}");
+                    assert_eq!(a == b, pa == pb, "{a:?} and {b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_elif_chain_is_one_set_of_alternatives() {
+        let mut text = String::from("MIDDLEWARE = []\nif X == 0:\n    MIDDLEWARE.append('a.A')\n");
+        for i in 1..300 {
+            text.push_str(&format!(
+                "elif X == {i}:\n    MIDDLEWARE.insert(0, 'a.A')\n"
+            ));
+        }
+        text.push_str("MIDDLEWARE.append('a.A')\n");
+        let (_d, idx) = index(&[("settings.py", &text)]);
+        let all = evaluate_all(&idx);
+        let mw = all[0].list("MIDDLEWARE").unwrap();
+        assert_eq!(mw.entries.len(), 301);
+        let (last, branches) = mw.entries.split_last().unwrap();
+        for (i, a) in branches.iter().enumerate() {
+            assert!(a.compatible(last));
+            assert!(branches.iter().skip(i + 1).all(|b| !a.compatible(b)));
+        }
     }
 }
