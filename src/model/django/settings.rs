@@ -21,8 +21,10 @@ use crate::core::source::Span;
 use crate::index::Index;
 use crate::model::python::{ancestors, resolve_in_roots};
 use crate::syntax::python::{PyNode, PyStmt, PyValue};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 
 pub const TRACKED: &[&str] = &["MIDDLEWARE", "MIDDLEWARE_CLASSES", "INSTALLED_APPS"];
@@ -37,6 +39,9 @@ pub struct Entry {
     /// Entries this one is never in effect with: it was added under
     /// `if "<value>" not in LIST:` while they were already in the list.
     pub excludes: Vec<(RelPath, Span)>,
+    /// Its identity (file, span and value), numbered by the evaluation: copies of an
+    /// entry, and entries evaluated again from the same code, share it.
+    key: u32,
 }
 
 impl Entry {
@@ -47,10 +52,6 @@ impl Entry {
         !excluded(self, other)
             && !excluded(other, self)
             && self.branches.compatible(&other.branches)
-    }
-
-    fn same(&self, other: &Entry) -> bool {
-        self.path == other.path && self.span == other.span && self.value == other.value
     }
 }
 
@@ -176,9 +177,39 @@ impl fmt::Debug for Branches {
     }
 }
 
+/// The entries of a list value. Environments are copied for every `if`/`try` branch
+/// and import, so entries are shared, not copied: copying a list is a reference count,
+/// and changing one copies its vector (of shared entries) only while another
+/// environment holds it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Entries(Arc<Vec<Arc<Entry>>>);
+
+impl Deref for Entries {
+    type Target = [Arc<Entry>];
+
+    fn deref(&self) -> &[Arc<Entry>] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Entries {
+    type Item = &'a Arc<Entry>;
+    type IntoIter = std::slice::Iter<'a, Arc<Entry>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl Entries {
+    fn make_mut(&mut self) -> &mut Vec<Arc<Entry>> {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListValue {
-    pub entries: Vec<Entry>,
+    pub entries: Entries,
     /// Some of it could not be evaluated.
     pub partial: bool,
     /// Some of it depends on `if`/`try` branches.
@@ -351,6 +382,8 @@ struct Evaluator<'a> {
     /// depends on where the evaluation started, and is not cached.
     cycles: u32,
     next_cond: u32,
+    /// The key of every entry identity met (file, span, value).
+    keys: FxHashMap<(RelPath, Span, String), u32>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -362,7 +395,25 @@ impl<'a> Evaluator<'a> {
             in_progress: BTreeMap::new(),
             cycles: 0,
             next_cond: 0,
+            keys: FxHashMap::default(),
         }
+    }
+
+    /// A new entry of `value`, written at `span` of `path`.
+    fn entry(&mut self, value: String, path: &RelPath, span: Span, cond: &Branches) -> Arc<Entry> {
+        let next = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        let key = *self
+            .keys
+            .entry((path.clone(), span, value.clone()))
+            .or_insert(next);
+        Arc::new(Entry {
+            value,
+            path: path.clone(),
+            span,
+            branches: cond.clone(),
+            excludes: Vec::new(),
+            key,
+        })
     }
 
     fn module(&mut self, path: &str) -> Env {
@@ -523,14 +574,8 @@ impl<'a> Evaluator<'a> {
         let Some(Value::List(list)) = env.get_mut(name) else {
             return;
         };
-        let entry = |i: usize| match (arg_values.get(i), args.get(i)) {
-            (Some(Value::Str(s)), Some(node)) => Some(Entry {
-                value: s.clone(),
-                path: path.clone(),
-                span: node.span,
-                branches: cond.clone(),
-                excludes: Vec::new(),
-            }),
+        let mut entry = |i: usize| match (arg_values.get(i), args.get(i)) {
+            (Some(Value::Str(s)), Some(node)) => Some(self.entry(s.clone(), path, node.span, cond)),
             _ => None,
         };
         if !cond.is_root() {
@@ -538,7 +583,7 @@ impl<'a> Evaluator<'a> {
         }
         match method {
             "append" => match entry(0) {
-                Some(e) => list.entries.push(e),
+                Some(e) => list.entries.make_mut().push(e),
                 None => list.partial = true,
             },
             "extend" => match arg_values.into_iter().next() {
@@ -554,16 +599,18 @@ impl<'a> Evaluator<'a> {
                     (Some(i), Some(e)) => {
                         let len = i64::try_from(list.entries.len()).unwrap_or(i64::MAX);
                         let at = if i < 0 { (len + i).max(0) } else { i.min(len) };
-                        list.entries.insert(usize::try_from(at).unwrap_or(0), e);
+                        list.entries
+                            .make_mut()
+                            .insert(usize::try_from(at).unwrap_or(0), e);
                     }
                     _ => list.partial = true,
                 }
             }
             "remove" => match arg_values.first() {
                 Some(Value::Str(s)) => {
-                    let removable = |e: &Entry| &e.value == s && e.branches.compatible(cond);
+                    let removable = |e: &Arc<Entry>| &e.value == s && e.branches.compatible(cond);
                     if let Some(i) = list.entries.iter().position(removable) {
-                        list.entries.remove(i);
+                        list.entries.make_mut().remove(i);
                     }
                 }
                 _ => list.partial = true,
@@ -583,15 +630,10 @@ impl<'a> Evaluator<'a> {
                 if items.len() > MAX_LIST_ENTRIES {
                     list.partial = true;
                 }
+                let entries = list.entries.make_mut();
                 for item in items.iter().take(MAX_LIST_ENTRIES) {
                     match self.eval(item, path, env, cond) {
-                        Value::Str(s) => list.entries.push(Entry {
-                            value: s,
-                            path: path.clone(),
-                            span: item.span,
-                            branches: cond.clone(),
-                            excludes: Vec::new(),
-                        }),
+                        Value::Str(s) => entries.push(self.entry(s, path, item.span, cond)),
                         _ => list.partial = true,
                     }
                 }
@@ -645,22 +687,23 @@ fn exclude_present(before: &Env, after: &mut Env, name: &str, value: &str) {
     let Some(Value::List(old)) = before.get(name) else {
         return;
     };
-    let present: Vec<(RelPath, Span)> = old
-        .entries
-        .iter()
-        .filter(|e| e.value == value)
-        .map(|e| (e.path.clone(), e.span))
-        .collect();
+    let present: Vec<&Arc<Entry>> = old.entries.iter().filter(|e| e.value == value).collect();
     if present.is_empty() {
         return;
     }
     let Some(Value::List(new)) = after.get_mut(name) else {
         return;
     };
-    for e in &mut new.entries {
-        if e.value == value && !old.entries.iter().any(|o| o.same(e)) {
-            e.excludes.extend(present.iter().cloned());
-        }
+    // The entries of `value` the branch added: not (copies of) those listed before.
+    let listed: FxHashSet<u32> = present.iter().map(|e| e.key).collect();
+    let added = |e: &Arc<Entry>| e.value == value && !listed.contains(&e.key);
+    if !new.entries.iter().any(added) {
+        return;
+    }
+    for e in new.entries.make_mut().iter_mut().filter(|e| added(e)) {
+        Arc::make_mut(e)
+            .excludes
+            .extend(present.iter().map(|o| (o.path.clone(), o.span)));
     }
 }
 
@@ -674,7 +717,15 @@ fn append(list: &mut ListValue, more: ListValue) {
     if more.entries.len() > room {
         list.partial = true;
     }
-    list.entries.extend(more.entries.into_iter().take(room));
+    if list.entries.is_empty() && more.entries.len() <= room {
+        // Nothing to copy: share them.
+        list.entries = more.entries;
+    } else if room > 0 && !more.entries.is_empty() {
+        let take = more.entries.len().min(room);
+        list.entries
+            .make_mut()
+            .extend(more.entries.iter().take(take).cloned());
+    }
     list.partial |= more.partial;
     list.conditional |= more.conditional;
 }
@@ -717,25 +768,59 @@ fn merge(before: &Env, branches: Vec<Env>) -> Env {
     out
 }
 
+/// Adds to `into` the entries of `other` (another branch's list) it does not hold: each
+/// right after the first entry of `into` that is the entry before it in `other`, the
+/// first one at the front. In linear time: entries are found by key, and the new ones
+/// linked in after their predecessor, not searched for and inserted in a vector.
 fn merge_list(into: &mut ListValue, other: &ListValue) {
     if into.entries.len() + other.entries.len() > MAX_LIST_ENTRIES {
         into.partial = true;
         return;
     }
-    for (k, e) in other.entries.iter().enumerate() {
-        if into.entries.iter().any(|x| x.same(e)) {
+    into.partial |= other.partial;
+    if Arc::ptr_eq(&into.entries.0, &other.entries.0) {
+        return;
+    }
+    // The entries as a linked list: `into`'s in order, then the added ones.
+    let mut nodes: Vec<Arc<Entry>> = into.entries.to_vec();
+    let mut next: Vec<Option<usize>> = (1..=nodes.len())
+        .map(|i| (i < nodes.len()).then_some(i))
+        .collect();
+    let mut head = (!nodes.is_empty()).then_some(0);
+    // The first node of each key.
+    let mut first: FxHashMap<u32, usize> = FxHashMap::default();
+    for (i, e) in nodes.iter().enumerate() {
+        first.entry(e.key).or_insert(i);
+    }
+    let added = nodes.len();
+    // The node of `other`'s previous entry (none: the front).
+    let mut previous: Option<usize> = None;
+    for e in other.entries.iter() {
+        if let Some(&at) = first.get(&e.key) {
+            previous = Some(at);
             continue;
         }
-        let at = other
-            .entries
-            .iter()
-            .take(k)
-            .rev()
-            .find_map(|p| into.entries.iter().position(|x| x.same(p)))
-            .map_or(0, |i| i + 1);
-        into.entries.insert(at, e.clone());
+        let i = nodes.len();
+        nodes.push(Arc::clone(e));
+        let slot = match previous.and_then(|p| next.get_mut(p)) {
+            Some(slot) => slot,
+            None => &mut head,
+        };
+        let after = slot.replace(i);
+        next.push(after);
+        first.insert(e.key, i);
+        previous = Some(i);
     }
-    into.partial |= other.partial;
+    if nodes.len() == added {
+        return;
+    }
+    let mut merged = Vec::with_capacity(nodes.len());
+    let mut at = head;
+    while let Some(node) = at.and_then(|i| nodes.get(i)) {
+        merged.push(Arc::clone(node));
+        at = at.and_then(|i| next.get(i)).copied().flatten();
+    }
+    into.entries = Entries(Arc::new(merged));
 }
 
 #[cfg(test)]
@@ -936,6 +1021,56 @@ mod tests {
                     assert_eq!(a == b, pa == pb, "{a:?} and {b:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn merged_lists_keep_the_order_of_the_search_and_insert_merge() {
+        // The merge as first written: quadratic, plainly right.
+        fn reference(into: &mut Vec<u32>, other: &[u32]) {
+            for (k, e) in other.iter().enumerate() {
+                if into.contains(e) {
+                    continue;
+                }
+                let at = other[..k]
+                    .iter()
+                    .rev()
+                    .find_map(|p| into.iter().position(|x| x == p))
+                    .map_or(0, |i| i + 1);
+                into.insert(at, *e);
+            }
+        }
+        let list = |keys: &[u32]| ListValue {
+            entries: Entries(Arc::new(
+                keys.iter()
+                    .map(|&key| {
+                        Arc::new(Entry {
+                            value: format!("m{key}.M"),
+                            path: RelPath::new("settings.py"),
+                            span: Span::default(),
+                            branches: Branches::default(),
+                            excludes: Vec::new(),
+                            key,
+                        })
+                    })
+                    .collect(),
+            )),
+            ..ListValue::default()
+        };
+        let mut seed = 11;
+        for _ in 0..2_000 {
+            let mut random = || -> Vec<u32> {
+                (0..lcg(&mut seed) % 10)
+                    .map(|_| u32::try_from(lcg(&mut seed) % 8).unwrap())
+                    .collect()
+            };
+            let (into, other) = (random(), random());
+            let mut expected = into.clone();
+            reference(&mut expected, &other);
+            let mut merged = list(&into);
+            merge_list(&mut merged, &list(&other));
+            let keys: Vec<u32> = merged.entries.iter().map(|e| e.key).collect();
+            assert_eq!(keys, expected, "{into:?} with {other:?}");
         }
     }
 
