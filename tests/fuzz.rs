@@ -3950,7 +3950,6 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: 10k MIDDLEWARE appends with repeats (9,999 GR401/GR402 findings) take 2.6 s in release, 1.9 s of it in the engine (x3.2 per doubling): the O(n^2) duplicate/order scans, src/rules/middleware/duplicate.rs:57, src/model/django/middleware.rs:162; pretty output is 0.56 s (24.8 s before read_span used the line index)"]
     fn fuzz_long_middleware_duplicates() {
         shape_property(
             "fuzz_long_middleware_duplicates",

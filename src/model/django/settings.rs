@@ -583,7 +583,7 @@ impl<'a> Evaluator<'a> {
         }
         match method {
             "append" => match entry(0) {
-                Some(e) => list.entries.make_mut().push(e),
+                Some(e) => list.add(usize::MAX, e),
                 None => list.partial = true,
             },
             "extend" => match arg_values.into_iter().next() {
@@ -599,9 +599,7 @@ impl<'a> Evaluator<'a> {
                     (Some(i), Some(e)) => {
                         let len = i64::try_from(list.entries.len()).unwrap_or(i64::MAX);
                         let at = if i < 0 { (len + i).max(0) } else { i.min(len) };
-                        list.entries
-                            .make_mut()
-                            .insert(usize::try_from(at).unwrap_or(0), e);
+                        list.add(usize::try_from(at).unwrap_or(0), e);
                     }
                     _ => list.partial = true,
                 }
@@ -711,6 +709,19 @@ fn exclude_present(before: &Env, after: &mut Env, name: &str, value: &str) {
 /// hold tens to a few hundred; `MIDDLEWARE += MIDDLEWARE` repeated doubles a list each
 /// time. Past the bound a list is partial, and the rules that need it whole stay silent.
 pub const MAX_LIST_ENTRIES: usize = 2_048;
+
+impl ListValue {
+    /// Inserts an entry at `at` (at the end past it), if the list has room for it:
+    /// past [`MAX_LIST_ENTRIES`] the entry is left out and the list is partial.
+    fn add(&mut self, at: usize, entry: Arc<Entry>) {
+        if self.entries.len() >= MAX_LIST_ENTRIES {
+            self.partial = true;
+            return;
+        }
+        let entries = self.entries.make_mut();
+        entries.insert(at.min(entries.len()), entry);
+    }
+}
 
 fn append(list: &mut ListValue, more: ListValue) {
     let room = MAX_LIST_ENTRIES.saturating_sub(list.entries.len());
@@ -1071,6 +1082,22 @@ mod tests {
             merge_list(&mut merged, &list(&other));
             let keys: Vec<u32> = merged.entries.iter().map(|e| e.key).collect();
             assert_eq!(keys, expected, "{into:?} with {other:?}");
+        }
+    }
+
+    #[test]
+    fn lists_are_bounded_however_they_grow() {
+        let appends = "MIDDLEWARE.append('a.A')\n".repeat(MAX_LIST_ENTRIES + 5);
+        let inserts = "INSTALLED_APPS.insert(0, 'b')\n".repeat(MAX_LIST_ENTRIES + 5);
+        let (_d, idx) = index(&[(
+            "settings.py",
+            &format!("MIDDLEWARE = []\nINSTALLED_APPS = []\n{appends}{inserts}"),
+        )]);
+        let all = evaluate_all(&idx);
+        for name in ["MIDDLEWARE", "INSTALLED_APPS"] {
+            let l = all[0].list(name).unwrap();
+            assert_eq!(l.entries.len(), MAX_LIST_ENTRIES, "{name}");
+            assert!(l.partial, "{name}: partial past the bound");
         }
     }
 
