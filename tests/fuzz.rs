@@ -3512,7 +3512,6 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: 3,000-branch if/elif adding to MIDDLEWARE never ends (250: 0.8 s, 500: 17 s, ~n^4): branch tags grow with nesting and Entry::compatible is O(b1*b2) inside O(n^2) pair loops, src/model/django/settings.rs:31 (+ duplicate.rs:57, middleware.rs:162)"]
     fn fuzz_deep_statements_elif() {
         shape_property("fuzz_deep_statements_elif", &[(StmtDeep::Elif, 3_000)], deep_statements_case);
     }
@@ -3951,7 +3950,6 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: 10k MIDDLEWARE appends with repeats (9,999 GR401/GR402 findings) take 2.6 s in release, 1.9 s of it in the engine (x3.2 per doubling): the O(n^2) duplicate/order scans, src/rules/middleware/duplicate.rs:57, src/model/django/middleware.rs:162; pretty output is 0.56 s (24.8 s before read_span used the line index)"]
     fn fuzz_long_middleware_duplicates() {
         shape_property(
             "fuzz_long_middleware_duplicates",
@@ -3967,7 +3965,6 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: 3,000 `if X: MIDDLEWARE.append(a) else: MIDDLEWARE.append(b)` blocks run > 60 s in release: merge_list is O(n^2) per merge (linear `same` searches, Vec::insert), src/model/django/settings.rs:437-450"]
     fn fuzz_long_middleware_branches() {
         shape_property("fuzz_long_middleware_branches", &[(MwLong::ConditionalAppends, 3_000)], long_middleware_case);
     }

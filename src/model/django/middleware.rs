@@ -140,6 +140,10 @@ pub struct OrderViolation {
 
 /// The first violation of `rule` in a list given each item's role, considering only
 /// pairs `compatible(i, j)` (entries that can both be in effect).
+///
+/// Each entry is compared only with the entries of the roles the rule names, in list
+/// order, up to the first compatible one: linear in the list unless many are exclusive
+/// alternatives of each other.
 pub fn violation(
     rule: &OrderRule,
     roles: &[Option<&str>],
@@ -154,32 +158,44 @@ pub fn violation(
     };
     let is = |i: usize, role: &str| roles.get(i).copied().flatten() == Some(role);
     let n = roles.len();
+    // The positions where `f` holds, in order.
+    let positions =
+        |f: &dyn Fn(usize) -> bool| -> Vec<usize> { (0..n).filter(|&i| f(i)).collect() };
+    // The first of `candidates` (in order) after `early` compatible with it.
+    let first_after = |candidates: &[usize], early: usize| {
+        let from = candidates.partition_point(|&j| j <= early);
+        candidates
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .copied()
+            .find(|&late| compatible(early, late))
+    };
     if let Some(first) = &rule.first {
+        let others = positions(&|i| !is(i, first) && !has(i, &rule.except));
         for late in (0..n).filter(|&j| is(j, first)) {
-            if let Some(early) =
-                (0..late).find(|&i| compatible(i, late) && !is(i, first) && !has(i, &rule.except))
+            if let Some(early) = others
+                .iter()
+                .copied()
+                .take_while(|&i| i < late)
+                .find(|&i| compatible(i, late))
             {
                 return Some(OrderViolation { early, late });
             }
         }
     }
     if let Some(last) = &rule.last {
+        let others = positions(&|j| !is(j, last) && !has(j, &rule.except));
         for early in (0..n).filter(|&i| is(i, last)) {
-            if let Some(late) = (early + 1..n)
-                .find(|&j| compatible(early, j) && !is(j, last) && !has(j, &rule.except))
-            {
+            if let Some(late) = first_after(&others, early) {
                 return Some(OrderViolation { early, late });
             }
         }
     }
     if !rule.before.is_empty() && !rule.after.is_empty() {
-        for early in 0..n {
-            if !has(early, &rule.after) {
-                continue;
-            }
-            if let Some(late) =
-                (early + 1..n).find(|&j| compatible(early, j) && has(j, &rule.before))
-            {
+        let befores = positions(&|j| has(j, &rule.before));
+        for early in (0..n).filter(|&i| has(i, &rule.after)) {
+            if let Some(late) = first_after(&befores, early) {
                 return Some(OrderViolation { early, late });
             }
         }
@@ -265,6 +281,82 @@ mod tests {
         );
         assert_eq!(table.role_of("apps.core.middleware.CorsMiddleware"), None);
         assert_eq!(table.role_of("CorsMiddleware"), None);
+    }
+
+    #[test]
+    fn violations_are_the_first_pair_of_the_pairwise_scan() {
+        // The scan as first written: every pair, in list order.
+        fn reference(
+            rule: &OrderRule,
+            roles: &[Option<&str>],
+            compatible: &dyn Fn(usize, usize) -> bool,
+        ) -> Option<OrderViolation> {
+            let has =
+                |i: usize, set: &[String]| roles[i].is_some_and(|r| set.iter().any(|s| s == r));
+            let is = |i: usize, role: &str| roles[i] == Some(role);
+            let n = roles.len();
+            if let Some(first) = &rule.first {
+                for late in (0..n).filter(|&j| is(j, first)) {
+                    if let Some(early) = (0..late)
+                        .find(|&i| compatible(i, late) && !is(i, first) && !has(i, &rule.except))
+                    {
+                        return Some(OrderViolation { early, late });
+                    }
+                }
+            }
+            if let Some(last) = &rule.last {
+                for early in (0..n).filter(|&i| is(i, last)) {
+                    if let Some(late) = (early + 1..n)
+                        .find(|&j| compatible(early, j) && !is(j, last) && !has(j, &rule.except))
+                    {
+                        return Some(OrderViolation { early, late });
+                    }
+                }
+            }
+            if !rule.before.is_empty() && !rule.after.is_empty() {
+                for early in (0..n).filter(|&i| has(i, &rule.after)) {
+                    if let Some(late) =
+                        (early + 1..n).find(|&j| compatible(early, j) && has(j, &rule.before))
+                    {
+                        return Some(OrderViolation { early, late });
+                    }
+                }
+            }
+            None
+        }
+        let table = RoleTable::builtin();
+        let ids: Vec<Option<&str>> = table
+            .role
+            .iter()
+            .map(|r| Some(r.id.as_str()))
+            .chain([None])
+            .collect();
+        let mut seed: u64 = 5;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(seed >> 33).unwrap()
+        };
+        let mut found = 0;
+        for _ in 0..3_000 {
+            let n = next() % 12;
+            let roles: Vec<Option<&str>> = (0..n).map(|_| ids[next() % ids.len()]).collect();
+            // Exclusive pairs at random (symmetric), as `if`/`else` entries are.
+            let exclusive: Vec<bool> = (0..n * n).map(|_| next() % 3 == 0).collect();
+            let compatible = |i: usize, j: usize| !exclusive[i.min(j) * n + i.max(j)] || i == j;
+            for rule in &table.order {
+                let v = violation(rule, &roles, &compatible);
+                assert_eq!(
+                    v,
+                    reference(rule, &roles, &compatible),
+                    "{} on {roles:?}",
+                    rule.id
+                );
+                found += usize::from(v.is_some());
+            }
+        }
+        assert!(found > 1_000, "the cases hold violations ({found})");
     }
 
     #[test]

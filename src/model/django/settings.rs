@@ -21,7 +21,11 @@ use crate::core::source::Span;
 use crate::index::Index;
 use crate::model::python::{ancestors, resolve_in_roots};
 use crate::syntax::python::{PyNode, PyStmt, PyValue};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
 
 pub const TRACKED: &[&str] = &["MIDDLEWARE", "MIDDLEWARE_CLASSES", "INSTALLED_APPS"];
 
@@ -30,11 +34,14 @@ pub struct Entry {
     pub value: String,
     pub path: RelPath,
     pub span: Span,
-    /// (condition id, branch) of every `if`/`try` the entry was added inside.
-    pub branches: Vec<(u32, u32)>,
+    /// The `if`/`try` branches the entry was added inside.
+    pub branches: Branches,
     /// Entries this one is never in effect with: it was added under
     /// `if "<value>" not in LIST:` while they were already in the list.
     pub excludes: Vec<(RelPath, Span)>,
+    /// Its identity (file, span and value), numbered by the evaluation: copies of an
+    /// entry, and entries evaluated again from the same code, share it.
+    key: u32,
 }
 
 impl Entry {
@@ -44,20 +51,165 @@ impl Entry {
             |a: &Entry, b: &Entry| a.excludes.iter().any(|(p, s)| *p == b.path && *s == b.span);
         !excluded(self, other)
             && !excluded(other, self)
-            && !self
-                .branches
-                .iter()
-                .any(|(c, b)| other.branches.iter().any(|(c2, b2)| c == c2 && b != b2))
+            && self.branches.compatible(&other.branches)
+    }
+}
+
+/// The `if`/`try` branches an entry was added inside, outermost first: a node of the
+/// tree of branch paths, shared by every entry and nested branch below it (a path is
+/// never copied). Condition ids are fresh for every `if`/`try` evaluated, so two paths
+/// through the same condition agree on every branch above it: they part at one node,
+/// and are exclusive exactly when they part at two branches of one condition. Each node
+/// keeps its ancestors 1, 2, 4, ... levels up, so finding where two paths part takes
+/// O(log depth) steps, however long the `elif` chain.
+#[derive(Clone, Default)]
+pub struct Branches(Option<Arc<BranchNode>>);
+
+struct BranchNode {
+    cond: u32,
+    branch: u32,
+    /// Branches on the path, this one included.
+    depth: usize,
+    /// The ancestors 1, 2, 4, ... levels up.
+    up: Vec<Arc<BranchNode>>,
+}
+
+impl BranchNode {
+    /// The same branch, for nodes of one depth: a condition has one path above it.
+    fn is(&self, other: &BranchNode) -> bool {
+        self.cond == other.cond && self.branch == other.branch
     }
 
-    fn same(&self, other: &Entry) -> bool {
-        self.path == other.path && self.span == other.span && self.value == other.value
+    /// The ancestor `by` levels up (itself for 0).
+    fn lift(self: &Arc<Self>, by: usize) -> Option<&Arc<BranchNode>> {
+        let (mut node, mut by, mut bit) = (self, by, 0);
+        while by != 0 {
+            if by & 1 == 1 {
+                node = node.up.get(bit)?;
+            }
+            by >>= 1;
+            bit += 1;
+        }
+        Some(node)
+    }
+}
+
+impl Branches {
+    /// Outside every `if`/`try`.
+    pub fn is_root(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The path into branch `branch` of condition `cond`, evaluated on this path.
+    fn child(&self, cond: u32, branch: u32) -> Branches {
+        let mut up: Vec<Arc<BranchNode>> = Vec::new();
+        if let Some(parent) = &self.0 {
+            up.push(Arc::clone(parent));
+            // 2^(i+1) levels up is 2^i levels up from 2^i levels up.
+            let mut i = 0;
+            while let Some(next) = up.get(i).and_then(|n| n.up.get(i)).cloned() {
+                up.push(next);
+                i += 1;
+            }
+        }
+        Branches(Some(Arc::new(BranchNode {
+            cond,
+            branch,
+            depth: self.0.as_ref().map_or(0, |p| p.depth) + 1,
+            up,
+        })))
+    }
+
+    /// Whether the two paths never take two branches of one condition.
+    pub fn compatible(&self, other: &Branches) -> bool {
+        let (Some(a), Some(b)) = (&self.0, &other.0) else {
+            return true;
+        };
+        let (deep, shallow) = if a.depth >= b.depth { (a, b) } else { (b, a) };
+        let Some(mut a) = deep.lift(deep.depth - shallow.depth) else {
+            return true;
+        };
+        let mut b = shallow;
+        if a.is(b) {
+            // One path continues the other.
+            return true;
+        }
+        // Climb both by the largest jumps that keep them apart: they end on the two
+        // nodes where the paths part (children of one node, or outermost).
+        for i in (0..a.up.len()).rev() {
+            if let (Some(x), Some(y)) = (a.up.get(i), b.up.get(i))
+                && !x.is(y)
+            {
+                (a, b) = (x, y);
+            }
+        }
+        a.cond != b.cond
+    }
+
+    /// The (condition, branch) pairs of the path, outermost first.
+    fn path(&self) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        let mut node = self.0.as_ref();
+        while let Some(n) = node {
+            out.push((n.cond, n.branch));
+            node = n.up.first();
+        }
+        out.reverse();
+        out
+    }
+}
+
+impl PartialEq for Branches {
+    fn eq(&self, other: &Branches) -> bool {
+        match (&self.0, &other.0) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.depth == b.depth && a.is(b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Branches {}
+
+impl fmt::Debug for Branches {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.path()).finish()
+    }
+}
+
+/// The entries of a list value. Environments are copied for every `if`/`try` branch
+/// and import, so entries are shared, not copied: copying a list is a reference count,
+/// and changing one copies its vector (of shared entries) only while another
+/// environment holds it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Entries(Arc<Vec<Arc<Entry>>>);
+
+impl Deref for Entries {
+    type Target = [Arc<Entry>];
+
+    fn deref(&self) -> &[Arc<Entry>] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Entries {
+    type Item = &'a Arc<Entry>;
+    type IntoIter = std::slice::Iter<'a, Arc<Entry>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl Entries {
+    fn make_mut(&mut self) -> &mut Vec<Arc<Entry>> {
+        Arc::make_mut(&mut self.0)
     }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListValue {
-    pub entries: Vec<Entry>,
+    pub entries: Entries,
     /// Some of it could not be evaluated.
     pub partial: bool,
     /// Some of it depends on `if`/`try` branches.
@@ -230,6 +382,8 @@ struct Evaluator<'a> {
     /// depends on where the evaluation started, and is not cached.
     cycles: u32,
     next_cond: u32,
+    /// The key of every entry identity met (file, span, value).
+    keys: FxHashMap<(RelPath, Span, String), u32>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -241,7 +395,25 @@ impl<'a> Evaluator<'a> {
             in_progress: BTreeMap::new(),
             cycles: 0,
             next_cond: 0,
+            keys: FxHashMap::default(),
         }
+    }
+
+    /// A new entry of `value`, written at `span` of `path`.
+    fn entry(&mut self, value: String, path: &RelPath, span: Span, cond: &Branches) -> Arc<Entry> {
+        let next = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        let key = *self
+            .keys
+            .entry((path.clone(), span, value.clone()))
+            .or_insert(next);
+        Arc::new(Entry {
+            value,
+            path: path.clone(),
+            span,
+            branches: cond.clone(),
+            excludes: Vec::new(),
+            key,
+        })
     }
 
     fn module(&mut self, path: &str) -> Env {
@@ -258,7 +430,7 @@ impl<'a> Evaluator<'a> {
             && let Some(module) = entry.python()
         {
             let rel = entry.path.clone();
-            self.exec(&module.body, &rel, &mut env, &[]);
+            self.exec(&module.body, &rel, &mut env, &Branches::default());
         }
         self.visiting.remove(path);
         self.in_progress.remove(path);
@@ -273,7 +445,7 @@ impl<'a> Evaluator<'a> {
         crate::model::python::resolve_import(self.index, path.as_str(), level, module)
     }
 
-    fn exec(&mut self, body: &[PyStmt], path: &RelPath, env: &mut Env, cond: &[(u32, u32)]) {
+    fn exec(&mut self, body: &[PyStmt], path: &RelPath, env: &mut Env, cond: &Branches) {
         for stmt in body {
             match stmt {
                 PyStmt::ImportFrom {
@@ -342,12 +514,12 @@ impl<'a> Evaluator<'a> {
                 } => {
                     let id = self.fresh();
                     let mut a = env.clone();
-                    self.exec(body, path, &mut a, &with(cond, id, 0));
+                    self.exec(body, path, &mut a, &cond.child(id, 0));
                     if let Some((value, name)) = absence_guard(test) {
                         exclude_present(env, &mut a, name, value);
                     }
                     let mut b = env.clone();
-                    self.exec(orelse, path, &mut b, &with(cond, id, 1));
+                    self.exec(orelse, path, &mut b, &cond.child(id, 1));
                     *env = merge(env, vec![a, b]);
                 }
                 PyStmt::Try {
@@ -360,8 +532,9 @@ impl<'a> Evaluator<'a> {
                     let id = self.fresh();
                     let mut branches = Vec::new();
                     let mut a = env.clone();
-                    self.exec(body, path, &mut a, &with(cond, id, 0));
-                    self.exec(orelse, path, &mut a, &with(cond, id, 0));
+                    let succeeded = cond.child(id, 0);
+                    self.exec(body, path, &mut a, &succeeded);
+                    self.exec(orelse, path, &mut a, &succeeded);
                     branches.push(a);
                     for (i, h) in handlers.iter().enumerate() {
                         let mut b = env.clone();
@@ -369,7 +542,7 @@ impl<'a> Evaluator<'a> {
                             &h.body,
                             path,
                             &mut b,
-                            &with(cond, id, u32::try_from(i + 1).unwrap_or(u32::MAX)),
+                            &cond.child(id, u32::try_from(i + 1).unwrap_or(u32::MAX)),
                         );
                         branches.push(b);
                     }
@@ -387,7 +560,7 @@ impl<'a> Evaluator<'a> {
         self.next_cond
     }
 
-    fn call(&mut self, value: &PyNode, path: &RelPath, env: &mut Env, cond: &[(u32, u32)]) {
+    fn call(&mut self, value: &PyNode, path: &RelPath, env: &mut Env, cond: &Branches) {
         let PyValue::Call { func, args, .. } = &value.value else {
             return;
         };
@@ -401,22 +574,16 @@ impl<'a> Evaluator<'a> {
         let Some(Value::List(list)) = env.get_mut(name) else {
             return;
         };
-        let entry = |i: usize| match (arg_values.get(i), args.get(i)) {
-            (Some(Value::Str(s)), Some(node)) => Some(Entry {
-                value: s.clone(),
-                path: path.clone(),
-                span: node.span,
-                branches: cond.to_vec(),
-                excludes: Vec::new(),
-            }),
+        let mut entry = |i: usize| match (arg_values.get(i), args.get(i)) {
+            (Some(Value::Str(s)), Some(node)) => Some(self.entry(s.clone(), path, node.span, cond)),
             _ => None,
         };
-        if !cond.is_empty() {
+        if !cond.is_root() {
             list.conditional = true;
         }
         match method {
             "append" => match entry(0) {
-                Some(e) => list.entries.push(e),
+                Some(e) => list.add(usize::MAX, e),
                 None => list.partial = true,
             },
             "extend" => match arg_values.into_iter().next() {
@@ -432,22 +599,16 @@ impl<'a> Evaluator<'a> {
                     (Some(i), Some(e)) => {
                         let len = i64::try_from(list.entries.len()).unwrap_or(i64::MAX);
                         let at = if i < 0 { (len + i).max(0) } else { i.min(len) };
-                        list.entries.insert(usize::try_from(at).unwrap_or(0), e);
+                        list.add(usize::try_from(at).unwrap_or(0), e);
                     }
                     _ => list.partial = true,
                 }
             }
             "remove" => match arg_values.first() {
                 Some(Value::Str(s)) => {
-                    let removable = |e: &Entry| {
-                        &e.value == s
-                            && !e
-                                .branches
-                                .iter()
-                                .any(|(c, b)| cond.iter().any(|(c2, b2)| c == c2 && b != b2))
-                    };
+                    let removable = |e: &Arc<Entry>| &e.value == s && e.branches.compatible(cond);
                     if let Some(i) = list.entries.iter().position(removable) {
-                        list.entries.remove(i);
+                        list.entries.make_mut().remove(i);
                     }
                 }
                 _ => list.partial = true,
@@ -456,26 +617,21 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn eval(&mut self, node: &PyNode, path: &RelPath, env: &Env, cond: &[(u32, u32)]) -> Value {
+    fn eval(&mut self, node: &PyNode, path: &RelPath, env: &Env, cond: &Branches) -> Value {
         match &node.value {
             PyValue::Str(s) => Value::Str(s.clone()),
             PyValue::List(items) | PyValue::Tuple(items) => {
                 let mut list = ListValue {
-                    conditional: !cond.is_empty(),
+                    conditional: !cond.is_root(),
                     ..ListValue::default()
                 };
                 if items.len() > MAX_LIST_ENTRIES {
                     list.partial = true;
                 }
+                let entries = list.entries.make_mut();
                 for item in items.iter().take(MAX_LIST_ENTRIES) {
                     match self.eval(item, path, env, cond) {
-                        Value::Str(s) => list.entries.push(Entry {
-                            value: s,
-                            path: path.clone(),
-                            span: item.span,
-                            branches: cond.to_vec(),
-                            excludes: Vec::new(),
-                        }),
+                        Value::Str(s) => entries.push(self.entry(s, path, item.span, cond)),
                         _ => list.partial = true,
                     }
                 }
@@ -529,29 +685,24 @@ fn exclude_present(before: &Env, after: &mut Env, name: &str, value: &str) {
     let Some(Value::List(old)) = before.get(name) else {
         return;
     };
-    let present: Vec<(RelPath, Span)> = old
-        .entries
-        .iter()
-        .filter(|e| e.value == value)
-        .map(|e| (e.path.clone(), e.span))
-        .collect();
+    let present: Vec<&Arc<Entry>> = old.entries.iter().filter(|e| e.value == value).collect();
     if present.is_empty() {
         return;
     }
     let Some(Value::List(new)) = after.get_mut(name) else {
         return;
     };
-    for e in &mut new.entries {
-        if e.value == value && !old.entries.iter().any(|o| o.same(e)) {
-            e.excludes.extend(present.iter().cloned());
-        }
+    // The entries of `value` the branch added: not (copies of) those listed before.
+    let listed: FxHashSet<u32> = present.iter().map(|e| e.key).collect();
+    let added = |e: &Arc<Entry>| e.value == value && !listed.contains(&e.key);
+    if !new.entries.iter().any(added) {
+        return;
     }
-}
-
-fn with(cond: &[(u32, u32)], id: u32, branch: u32) -> Vec<(u32, u32)> {
-    let mut c = cond.to_vec();
-    c.push((id, branch));
-    c
+    for e in new.entries.make_mut().iter_mut().filter(|e| added(e)) {
+        Arc::make_mut(e)
+            .excludes
+            .extend(present.iter().map(|o| (o.path.clone(), o.span)));
+    }
 }
 
 /// The most entries an evaluated list keeps. Real MIDDLEWARE and INSTALLED_APPS lists
@@ -559,12 +710,33 @@ fn with(cond: &[(u32, u32)], id: u32, branch: u32) -> Vec<(u32, u32)> {
 /// time. Past the bound a list is partial, and the rules that need it whole stay silent.
 pub const MAX_LIST_ENTRIES: usize = 2_048;
 
+impl ListValue {
+    /// Inserts an entry at `at` (at the end past it), if the list has room for it:
+    /// past [`MAX_LIST_ENTRIES`] the entry is left out and the list is partial.
+    fn add(&mut self, at: usize, entry: Arc<Entry>) {
+        if self.entries.len() >= MAX_LIST_ENTRIES {
+            self.partial = true;
+            return;
+        }
+        let entries = self.entries.make_mut();
+        entries.insert(at.min(entries.len()), entry);
+    }
+}
+
 fn append(list: &mut ListValue, more: ListValue) {
     let room = MAX_LIST_ENTRIES.saturating_sub(list.entries.len());
     if more.entries.len() > room {
         list.partial = true;
     }
-    list.entries.extend(more.entries.into_iter().take(room));
+    if list.entries.is_empty() && more.entries.len() <= room {
+        // Nothing to copy: share them.
+        list.entries = more.entries;
+    } else if room > 0 && !more.entries.is_empty() {
+        let take = more.entries.len().min(room);
+        list.entries
+            .make_mut()
+            .extend(more.entries.iter().take(take).cloned());
+    }
     list.partial |= more.partial;
     list.conditional |= more.conditional;
 }
@@ -607,25 +779,59 @@ fn merge(before: &Env, branches: Vec<Env>) -> Env {
     out
 }
 
+/// Adds to `into` the entries of `other` (another branch's list) it does not hold: each
+/// right after the first entry of `into` that is the entry before it in `other`, the
+/// first one at the front. In linear time: entries are found by key, and the new ones
+/// linked in after their predecessor, not searched for and inserted in a vector.
 fn merge_list(into: &mut ListValue, other: &ListValue) {
     if into.entries.len() + other.entries.len() > MAX_LIST_ENTRIES {
         into.partial = true;
         return;
     }
-    for (k, e) in other.entries.iter().enumerate() {
-        if into.entries.iter().any(|x| x.same(e)) {
+    into.partial |= other.partial;
+    if Arc::ptr_eq(&into.entries.0, &other.entries.0) {
+        return;
+    }
+    // The entries as a linked list: `into`'s in order, then the added ones.
+    let mut nodes: Vec<Arc<Entry>> = into.entries.to_vec();
+    let mut next: Vec<Option<usize>> = (1..=nodes.len())
+        .map(|i| (i < nodes.len()).then_some(i))
+        .collect();
+    let mut head = (!nodes.is_empty()).then_some(0);
+    // The first node of each key.
+    let mut first: FxHashMap<u32, usize> = FxHashMap::default();
+    for (i, e) in nodes.iter().enumerate() {
+        first.entry(e.key).or_insert(i);
+    }
+    let added = nodes.len();
+    // The node of `other`'s previous entry (none: the front).
+    let mut previous: Option<usize> = None;
+    for e in other.entries.iter() {
+        if let Some(&at) = first.get(&e.key) {
+            previous = Some(at);
             continue;
         }
-        let at = other
-            .entries
-            .iter()
-            .take(k)
-            .rev()
-            .find_map(|p| into.entries.iter().position(|x| x.same(p)))
-            .map_or(0, |i| i + 1);
-        into.entries.insert(at, e.clone());
+        let i = nodes.len();
+        nodes.push(Arc::clone(e));
+        let slot = match previous.and_then(|p| next.get_mut(p)) {
+            Some(slot) => slot,
+            None => &mut head,
+        };
+        let after = slot.replace(i);
+        next.push(after);
+        first.insert(e.key, i);
+        previous = Some(i);
     }
-    into.partial |= other.partial;
+    if nodes.len() == added {
+        return;
+    }
+    let mut merged = Vec::with_capacity(nodes.len());
+    let mut at = head;
+    while let Some(node) = at.and_then(|i| nodes.get(i)) {
+        merged.push(Arc::clone(node));
+        at = at.and_then(|i| next.get(i)).copied().flatten();
+    }
+    into.entries = Entries(Arc::new(merged));
 }
 
 #[cfg(test)]
@@ -782,5 +988,136 @@ mod tests {
         ]);
         let all = evaluate_all(&idx);
         assert_eq!(all.len(), 2);
+    }
+
+    /// A deterministic stream of numbers for the generated cases below.
+    fn lcg(seed: &mut u64) -> usize {
+        *seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(*seed >> 33).unwrap()
+    }
+
+    #[test]
+    fn branch_paths_are_exclusive_when_they_take_two_branches_of_one_condition() {
+        let mut seed = 7;
+        for _ in 0..8 {
+            // Conditions evaluated on random paths, as nested `if`/`try` make them, and
+            // an `elif` chain 150 deep.
+            let mut paths = vec![Branches::default()];
+            let mut cond = 0;
+            for _ in 0..60 {
+                let on = paths[lcg(&mut seed) % paths.len()].clone();
+                cond += 1;
+                for branch in 0..=lcg(&mut seed) % 3 {
+                    paths.push(on.child(cond, u32::try_from(branch).unwrap()));
+                }
+            }
+            let mut on = paths[lcg(&mut seed) % paths.len()].clone();
+            for _ in 0..150 {
+                cond += 1;
+                paths.push(on.child(cond, 0));
+                on = on.child(cond, 1);
+            }
+            paths.push(on);
+            let pairs: Vec<BTreeMap<u32, u32>> = paths
+                .iter()
+                .map(|p| p.path().into_iter().collect())
+                .collect();
+            for (a, pa) in paths.iter().zip(&pairs) {
+                for (b, pb) in paths.iter().zip(&pairs) {
+                    // The definition: no condition with a different branch in each.
+                    let expected = !pa.iter().any(|(c, x)| pb.get(c).is_some_and(|y| x != y));
+                    assert_eq!(a.compatible(b), expected, "{a:?} and {b:?}");
+                    assert_eq!(a == b, pa == pb, "{a:?} and {b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn merged_lists_keep_the_order_of_the_search_and_insert_merge() {
+        // The merge as first written: quadratic, plainly right.
+        fn reference(into: &mut Vec<u32>, other: &[u32]) {
+            for (k, e) in other.iter().enumerate() {
+                if into.contains(e) {
+                    continue;
+                }
+                let at = other[..k]
+                    .iter()
+                    .rev()
+                    .find_map(|p| into.iter().position(|x| x == p))
+                    .map_or(0, |i| i + 1);
+                into.insert(at, *e);
+            }
+        }
+        let list = |keys: &[u32]| ListValue {
+            entries: Entries(Arc::new(
+                keys.iter()
+                    .map(|&key| {
+                        Arc::new(Entry {
+                            value: format!("m{key}.M"),
+                            path: RelPath::new("settings.py"),
+                            span: Span::default(),
+                            branches: Branches::default(),
+                            excludes: Vec::new(),
+                            key,
+                        })
+                    })
+                    .collect(),
+            )),
+            ..ListValue::default()
+        };
+        let mut seed = 11;
+        for _ in 0..2_000 {
+            let mut random = || -> Vec<u32> {
+                (0..lcg(&mut seed) % 10)
+                    .map(|_| u32::try_from(lcg(&mut seed) % 8).unwrap())
+                    .collect()
+            };
+            let (into, other) = (random(), random());
+            let mut expected = into.clone();
+            reference(&mut expected, &other);
+            let mut merged = list(&into);
+            merge_list(&mut merged, &list(&other));
+            let keys: Vec<u32> = merged.entries.iter().map(|e| e.key).collect();
+            assert_eq!(keys, expected, "{into:?} with {other:?}");
+        }
+    }
+
+    #[test]
+    fn lists_are_bounded_however_they_grow() {
+        let appends = "MIDDLEWARE.append('a.A')\n".repeat(MAX_LIST_ENTRIES + 5);
+        let inserts = "INSTALLED_APPS.insert(0, 'b')\n".repeat(MAX_LIST_ENTRIES + 5);
+        let (_d, idx) = index(&[(
+            "settings.py",
+            &format!("MIDDLEWARE = []\nINSTALLED_APPS = []\n{appends}{inserts}"),
+        )]);
+        let all = evaluate_all(&idx);
+        for name in ["MIDDLEWARE", "INSTALLED_APPS"] {
+            let l = all[0].list(name).unwrap();
+            assert_eq!(l.entries.len(), MAX_LIST_ENTRIES, "{name}");
+            assert!(l.partial, "{name}: partial past the bound");
+        }
+    }
+
+    #[test]
+    fn an_elif_chain_is_one_set_of_alternatives() {
+        let mut text = String::from("MIDDLEWARE = []\nif X == 0:\n    MIDDLEWARE.append('a.A')\n");
+        for i in 1..300 {
+            text.push_str(&format!(
+                "elif X == {i}:\n    MIDDLEWARE.insert(0, 'a.A')\n"
+            ));
+        }
+        text.push_str("MIDDLEWARE.append('a.A')\n");
+        let (_d, idx) = index(&[("settings.py", &text)]);
+        let all = evaluate_all(&idx);
+        let mw = all[0].list("MIDDLEWARE").unwrap();
+        assert_eq!(mw.entries.len(), 301);
+        let (last, branches) = mw.entries.split_last().unwrap();
+        for (i, a) in branches.iter().enumerate() {
+            assert!(a.compatible(last));
+            assert!(branches.iter().skip(i + 1).all(|b| !a.compatible(b)));
+        }
     }
 }

@@ -2,6 +2,7 @@ use super::{LISTS, Roles, evidence, label_entry, short};
 use crate::declare_rule;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{FileContext, ProjectContext, Rule};
+use std::collections::HashMap;
 
 declare_rule! {
     /// ## What it does
@@ -68,42 +69,39 @@ impl Rule for DuplicateRole {
                     continue;
                 };
                 let resolved: Vec<_> = list.entries.iter().map(|e| roles.of(e)).collect();
+                // The earlier entries of each role, in runs of one class.
+                let mut by_role: HashMap<&str, Vec<(&str, Vec<usize>)>> = HashMap::new();
                 for (j, later) in list.entries.iter().enumerate() {
-                    let Some(role) = resolved.get(j).cloned().flatten() else {
+                    let Some(role) = resolved.get(j).and_then(Option::as_ref) else {
                         continue;
                     };
-                    // The first earlier entry of the same role, another class, both in effect.
+                    let runs = by_role.entry(role.role.as_str()).or_default();
+                    let earlier = |from: usize| {
+                        runs.iter()
+                            .flat_map(|(_, run)| run.iter().copied())
+                            .skip_while(move |&i| i < from)
+                    };
+                    // The first earlier entry of the same role, another class, both in
+                    // effect (a run of the later's own class is skipped whole).
+                    let first = runs
+                        .iter()
+                        .filter(|(value, _)| *value != later.value)
+                        .flat_map(|(_, run)| run.iter().copied())
+                        .find(|&i| list.entries.get(i).is_some_and(|e| e.compatible(later)));
+                    // Report each pair once: only for the first later entry of the role.
+                    let reported = first.filter(|&i| {
+                        !earlier(i + 1)
+                            .any(|k| list.entries.get(k).is_some_and(|e| e.compatible(later)))
+                    });
+                    match runs.last_mut() {
+                        Some((value, run)) if *value == later.value => run.push(j),
+                        _ => runs.push((later.value.as_str(), vec![j])),
+                    }
                     let Some((i, first)) =
-                        list.entries.iter().enumerate().take(j).find(|(i, e)| {
-                            e.value != later.value
-                                && e.compatible(later)
-                                && resolved
-                                    .get(*i)
-                                    .cloned()
-                                    .flatten()
-                                    .is_some_and(|r| r.role == role.role)
-                        })
+                        reported.and_then(|i| list.entries.get(i).map(|e| (i, e)))
                     else {
                         continue;
                     };
-                    // Report each pair once: only for the first later entry of the role.
-                    if list
-                        .entries
-                        .iter()
-                        .enumerate()
-                        .take(j)
-                        .skip(i + 1)
-                        .any(|(k, e)| {
-                            e.compatible(later)
-                                && resolved
-                                    .get(k)
-                                    .cloned()
-                                    .flatten()
-                                    .is_some_and(|r| r.role == role.role)
-                        })
-                    {
-                        continue;
-                    }
                     let Some(meta) = table.role(&role.role) else {
                         continue;
                     };
