@@ -4134,7 +4134,6 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: 32,000 `.wrap(..)` take 12.4 s in the engine (x3.3 per doubling): rust_layers::pairs scans every earlier layer and every recorded pair, src/rules/middleware/rust_layers.rs:18-31"]
     fn fuzz_long_rust_chain_pairs() {
         shape_property("fuzz_long_rust_chain_pairs", &[(RustLong::Wraps, 32_000)], long_rust_case);
     }
