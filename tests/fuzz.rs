@@ -3605,7 +3605,6 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: `.layer(Router::new().layer(...))` nested 5,000 deep: rust::parse alone takes 35 s in release (1,250: 1.7 s, 2,500: 13 s, ~n^3): Spanned::span re-prints each nested argument, src/syntax/rust.rs:139, and LineIndex::offset_of counts columns from the line start, src/core/source.rs:113"]
     fn fuzz_deep_rust_nested_layers() {
         shape_property("fuzz_deep_rust_nested_layers", &[(RustDeep::LayerArgs, 5_000)], deep_rust_case);
     }
@@ -4132,7 +4131,6 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: 32,000 `.wrap(..)` take 12.4 s in the engine (x3.3 per doubling): rust_layers::pairs scans every earlier layer and every recorded pair, src/rules/middleware/rust_layers.rs:18-31"]
     fn fuzz_long_rust_chain_pairs() {
         shape_property("fuzz_long_rust_chain_pairs", &[(RustLong::Wraps, 32_000)], long_rust_case);
     }

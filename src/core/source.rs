@@ -2,6 +2,7 @@
 //! output format converts from.
 
 use crate::core::path::RelPath;
+use std::sync::OnceLock;
 
 /// A half-open byte range `[start, end)` into a file's text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -44,11 +45,21 @@ pub struct Position {
     pub end_column: usize,
 }
 
-/// Byte offsets of the first character of every line.
+/// Byte offsets of the first character of every line, and what converts between byte
+/// offsets and character columns without counting from the line start (a finding on a
+/// 300 KB line would otherwise cost the whole line, each time).
 #[derive(Clone, Debug)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// The text is all ASCII: a column is then a byte distance.
+    ascii: bool,
+    /// Otherwise, built on first use: the byte offset of every [`CHARS_PER_MARK`]-th
+    /// character, so a conversion counts at most that many characters.
+    marks: OnceLock<Vec<usize>>,
 }
+
+/// Characters between two marks of [`LineIndex::marks`].
+const CHARS_PER_MARK: usize = 64;
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
@@ -59,7 +70,46 @@ impl LineIndex {
                 .filter(|&(_, b)| b == b'\n')
                 .map(|(i, _)| i + 1),
         );
-        Self { starts }
+        Self {
+            starts,
+            ascii: text.is_ascii(),
+            marks: OnceLock::new(),
+        }
+    }
+
+    /// The marks of a text that is not all ASCII (`text` is the one indexed).
+    fn marks(&self, text: &str) -> &[usize] {
+        self.marks.get_or_init(|| {
+            text.char_indices()
+                .step_by(CHARS_PER_MARK)
+                .map(|(i, _)| i)
+                .collect()
+        })
+    }
+
+    /// How many characters come before byte `offset` (a character boundary).
+    fn char_index(&self, text: &str, offset: usize) -> usize {
+        if self.ascii {
+            return offset;
+        }
+        let marks = self.marks(text);
+        let k = marks.partition_point(|&m| m <= offset).saturating_sub(1);
+        let from = marks.get(k).copied().unwrap_or(0);
+        k * CHARS_PER_MARK + text.get(from..offset).map_or(0, |s| s.chars().count())
+    }
+
+    /// Byte offset of the character numbered `index` (0-based; the text's length past
+    /// its end).
+    fn char_offset(&self, text: &str, index: usize) -> usize {
+        if self.ascii {
+            return index.min(text.len());
+        }
+        let Some(&from) = self.marks(text).get(index / CHARS_PER_MARK) else {
+            return text.len();
+        };
+        text.get(from..)
+            .and_then(|rest| rest.char_indices().nth(index % CHARS_PER_MARK))
+            .map_or(text.len(), |(i, _)| from + i)
     }
 
     /// Number of lines (a trailing newline does not open a new line).
@@ -99,7 +149,10 @@ impl LineIndex {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.line_of(offset).max(1);
         let start = self.line_start(line).unwrap_or(0);
-        let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        let column = self
+            .char_index(text, offset)
+            .saturating_sub(self.char_index(text, start))
+            + 1;
         (line, column)
     }
 
@@ -109,12 +162,9 @@ impl LineIndex {
         let Some(start) = self.line_start(line) else {
             return text.len();
         };
-        let line_text = self.line_text(text, line).unwrap_or("");
-        let within = line_text
-            .char_indices()
-            .nth(col)
-            .map_or(line_text.len(), |(i, _)| i);
-        start + within
+        let end = start + self.line_text(text, line).map_or(0, str::len);
+        let first = self.char_index(text, start);
+        self.char_offset(text, first.saturating_add(col)).min(end)
     }
 
     pub fn position(&self, text: &str, span: Span) -> Position {
@@ -196,6 +246,41 @@ mod tests {
         assert_eq!(idx.line_col(text, 4), (1, 4));
         // Past the end: clamped.
         assert_eq!(idx.line_col(text, 999), (3, 1));
+    }
+
+    #[test]
+    fn columns_on_long_lines_match_a_count_from_the_line_start() {
+        // ASCII, and not (marks every 64 characters; 2- to 4-byte characters across them).
+        let long = format!("x{}\n", "aé€😀b".repeat(100));
+        for text in [
+            "a = 1\nb = 22\r\n\nccc".to_string(),
+            format!("{long}{long}é\r\nz"),
+        ] {
+            let idx = LineIndex::new(&text);
+            for offset in 0..=text.len() + 2 {
+                let clamped = offset.min(text.len());
+                if !text.is_char_boundary(clamped) {
+                    continue;
+                }
+                let line = idx.line_of(clamped).max(1);
+                let start = idx.line_start(line).unwrap();
+                let col = text[start..clamped].chars().count();
+                assert_eq!(idx.line_col(&text, offset), (line, col + 1), "{offset}");
+            }
+            for line in 1..=idx.line_count(&text) + 1 {
+                let Some(line_text) = idx.line_text(&text, line) else {
+                    continue;
+                };
+                let start = idx.line_start(line).unwrap();
+                for col in 0..line_text.chars().count() + 3 {
+                    let within = line_text
+                        .char_indices()
+                        .nth(col)
+                        .map_or(line_text.len(), |(i, _)| i);
+                    assert_eq!(idx.offset_of(&text, line, col), start + within);
+                }
+            }
+        }
     }
 
     #[test]

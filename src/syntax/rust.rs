@@ -9,7 +9,11 @@
 
 use crate::core::source::ParseFailure;
 use crate::core::source::{SourceFile, Span};
+use proc_macro2::{Delimiter, LineColumn, Spacing, TokenStream, TokenTree};
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
 use syn::visit::Visit;
 use syn::{Expr, ExprMethodCall};
 
@@ -20,14 +24,49 @@ pub struct LayerUse {
     /// `from_fn(auth)`; roles are looked up by it.
     pub name: String,
     /// Which layer it is: the whole constructor expression (receiver, method chain and
-    /// arguments) as normalised token text. `rate_limit.message()` and
-    /// `rate_limit.search()` are two layers; the same expression twice is one layer
-    /// applied twice.
-    pub expr: String,
-    /// The expression as written, whitespace collapsed (for messages).
+    /// arguments). `rate_limit.message()` and `rate_limit.search()` are two layers; the
+    /// same expression twice is one layer applied twice.
+    pub expr: LayerExpr,
+    /// How messages name it: the expression as written, whitespace collapsed, when that
+    /// is at most [`SHOWN_MAX`] bytes; else `name`.
     pub text: String,
     pub span: Span,
 }
+
+/// The longest expression messages show as written (longer ones by their type).
+pub const SHOWN_MAX: usize = 60;
+
+/// A layer's expression as normalised token text (`rate_limit . message ()`, what
+/// `proc_macro2` prints), a part of a text printed once per file, with an id: two
+/// expressions of one file have the same id exactly when they have the same text.
+/// Comparing ids costs nothing however deep the expression nests.
+#[derive(Clone, Debug)]
+pub struct LayerExpr {
+    id: u32,
+    /// The normalised text of the file's layer arguments, shared by its layers.
+    normal: Arc<str>,
+    start: usize,
+    end: usize,
+}
+
+impl LayerExpr {
+    pub fn as_str(&self) -> &str {
+        self.normal.get(self.start..self.end).unwrap_or("")
+    }
+
+    /// The expression's id within its file.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+}
+
+impl PartialEq for LayerExpr {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for LayerExpr {}
 
 /// A method chain that applies middleware: `Router::new().route(..).layer(..)`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -75,7 +114,7 @@ pub fn mentions_middleware(text: &str) -> bool {
 }
 
 pub fn parse(source: &SourceFile) -> Result<RustFacts, ParseFailure> {
-    let file = syn::parse_file(&source.text).map_err(|e| {
+    let failure = |e: syn::Error| {
         let start = e.span().start();
         let at = source
             .lines
@@ -84,11 +123,39 @@ pub fn parse(source: &SourceFile) -> Result<RustFacts, ParseFailure> {
             message: format!("invalid Rust: {e}"),
             span: Some(Span::new(at, at)),
         }
-    })?;
+    };
+    // The file's tokens are kept: their trees give each layer's expression and span
+    // without printing the expression again (syn keeps no tokens; `Spanned::span`
+    // re-prints the whole argument, so nested layers cost the square of their depth).
+    // As `syn::parse_file`: without a BOM, and without a shebang line (by syn's rules:
+    // that text is parsed by syn first, then tokenised again).
+    let content = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
+    let (file, stream) = if content.starts_with("#!") {
+        let file = syn::parse_file(&source.text).map_err(failure)?;
+        let content = match &file.shebang {
+            Some(line) => content.get(line.len()..).unwrap_or(""),
+            None => content,
+        };
+        let stream = content.parse::<TokenStream>().ok();
+        (file, stream)
+    } else {
+        let stream = content
+            .parse::<TokenStream>()
+            .map_err(|e| failure(e.into()))?;
+        let file = syn::parse2::<syn::File>(stream.clone()).map_err(failure)?;
+        (file, Some(stream))
+    };
+    let mut tokens = Tokens::default();
+    let mut normal = String::new();
+    if let Some(stream) = stream {
+        tokens.add(stream, &mut normal, true);
+    }
     let mut v = Collector {
         source,
         facts: RustFacts::default(),
         function: None,
+        tokens,
+        normal: Arc::from(normal),
     };
     v.visit_file(&file);
     Ok(v.facts)
@@ -98,14 +165,243 @@ struct Collector<'a> {
     source: &'a SourceFile,
     facts: RustFacts,
     function: Option<String>,
+    tokens: Tokens,
+    /// The normalised token text of the file's layer arguments (see [`Tokens::add`]).
+    normal: Arc<str>,
 }
 
-fn byte_span(source: &SourceFile, span: proc_macro2::Span) -> Span {
-    let (s, e) = (span.start(), span.end());
-    Span::new(
-        source.lines.offset_of(&source.text, s.line, s.column),
-        source.lines.offset_of(&source.text, e.line, e.column),
-    )
+/// One token tree of the file (an identifier, a punctuation mark, a literal, or a
+/// delimited group with everything inside it).
+#[derive(Clone, Copy)]
+struct Tree {
+    span: proc_macro2::Span,
+    /// Its part of the normalised text.
+    start: usize,
+    end: usize,
+    /// Equal for two trees exactly when they print the same.
+    id: u32,
+    /// The id it has last in a sequence, where what follows it no longer matters: a
+    /// punctuation mark joint to the next one (`:` of `::`) is then alone.
+    end_id: u32,
+    /// A punctuation mark joint to the next one: printed without a space after it.
+    joint: bool,
+}
+
+/// What a tree's id stands for (identifiers and literals: see [`Tokens::words`]).
+#[derive(Hash, PartialEq, Eq)]
+enum Key {
+    /// A punctuation mark, and whether it is joint to the next one.
+    Punct(char, bool),
+    /// A delimited group: its opening delimiter and the ids of its trees.
+    Group(&'static str, Vec<u32>),
+    /// A sequence of trees: an expression.
+    Seq(Vec<u32>),
+    /// An expression whose text does not tokenise, as written.
+    Raw(String),
+}
+
+/// How a group's delimiters print (`proc_macro2`: `{ a }`, `{ }`).
+fn delimiters(delimiter: Delimiter) -> (&'static str, &'static str) {
+    match delimiter {
+        Delimiter::Parenthesis => ("(", ")"),
+        Delimiter::Brace => ("{ ", "}"),
+        Delimiter::Bracket => ("[", "]"),
+        Delimiter::None => ("", ""),
+    }
+}
+
+/// The token trees of the file's layer arguments: ids interned bottom-up (each tree
+/// costs its own children, so the ids of every nested expression cost the file's size
+/// once), and what the parentheses of each layer method hold, by where the `(` is.
+#[derive(Default)]
+struct Tokens {
+    ids: FxHashMap<Key, u32>,
+    /// Identifiers and literals, as printed (looked up without a copy).
+    words: FxHashMap<String, u32>,
+    parens: FxHashMap<LineColumn, Vec<Tree>>,
+}
+
+impl Tokens {
+    fn next_id(&self) -> u32 {
+        u32::try_from(self.ids.len() + self.words.len()).unwrap_or(u32::MAX)
+    }
+
+    fn intern(&mut self, key: Key) -> u32 {
+        let next = self.next_id();
+        *self.ids.entry(key).or_insert(next)
+    }
+
+    fn intern_word(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.words.get(word) {
+            return id;
+        }
+        let id = self.next_id();
+        self.words.insert(word.to_string(), id);
+        id
+    }
+
+    /// Interns trees and prints them into `normal` as `proc_macro2`'s `Display` does (a
+    /// space between trees, except after a joint punctuation mark; `{ a }`, `{ }`,
+    /// `(a)`, `[a]`). For the whole file (`file`), only what the parentheses of a layer
+    /// method (`layer(`, `wrap(`, ...) hold is interned and printed, and those trees are
+    /// recorded by where the `(` is; otherwise all of `stream` is, and its top-level
+    /// trees are returned. Groups are walked with a stack of their own, not by
+    /// recursion: they nest as deep as the file does.
+    fn add(&mut self, stream: TokenStream, normal: &mut String, file: bool) -> Vec<Tree> {
+        struct Frame {
+            trees: proc_macro2::token_stream::IntoIter,
+            done: Vec<Tree>,
+            /// The group, and where its text starts (none for the stream itself).
+            group: Option<(proc_macro2::Group, usize)>,
+            /// Its trees are interned and printed.
+            printed: bool,
+            /// It is the parentheses of a layer method, recorded.
+            recorded: bool,
+            /// The last tree named a layer method.
+            after_method: bool,
+        }
+        let mut stack = vec![Frame {
+            trees: stream.into_iter(),
+            done: Vec::new(),
+            group: None,
+            printed: !file,
+            recorded: false,
+            after_method: false,
+        }];
+        while let Some(top) = stack.last_mut() {
+            let Some(tree) = top.trees.next() else {
+                let Some(frame) = stack.pop() else { break };
+                let Some((group, start)) = frame.group else {
+                    return frame.done;
+                };
+                let parent = stack.last_mut().filter(|p| p.printed);
+                let id = parent.is_some().then(|| {
+                    let (open, close) = delimiters(group.delimiter());
+                    if group.delimiter() == Delimiter::Brace && !frame.done.is_empty() {
+                        normal.push(' ');
+                    }
+                    normal.push_str(close);
+                    self.intern(Key::Group(open, frame.done.iter().map(|t| t.id).collect()))
+                });
+                if frame.recorded {
+                    self.parens.insert(group.span_open().start(), frame.done);
+                }
+                if let (Some(parent), Some(id)) = (parent, id) {
+                    parent.done.push(Tree {
+                        span: group.span(),
+                        start,
+                        end: normal.len(),
+                        id,
+                        end_id: id,
+                        joint: false,
+                    });
+                }
+                continue;
+            };
+            let after_method = std::mem::replace(
+                &mut top.after_method,
+                matches!(&tree, TokenTree::Ident(i) if LAYER_METHODS.iter().any(|m| i == m)),
+            );
+            if top.printed && top.done.last().is_some_and(|t| !t.joint) {
+                normal.push(' ');
+            }
+            let start = normal.len();
+            let (id, end_key, joint) = match &tree {
+                TokenTree::Group(group) => {
+                    let recorded =
+                        file && after_method && group.delimiter() == Delimiter::Parenthesis;
+                    if top.printed {
+                        normal.push_str(delimiters(group.delimiter()).0);
+                    }
+                    let frame = Frame {
+                        trees: group.stream().into_iter(),
+                        done: Vec::new(),
+                        group: Some((group.clone(), start)),
+                        printed: top.printed || recorded,
+                        recorded,
+                        after_method: false,
+                    };
+                    stack.push(frame);
+                    continue;
+                }
+                _ if !top.printed => continue,
+                TokenTree::Punct(p) => {
+                    normal.push(p.as_char());
+                    let joint = p.spacing() == Spacing::Joint;
+                    (
+                        self.intern(Key::Punct(p.as_char(), joint)),
+                        joint.then(|| Key::Punct(p.as_char(), false)),
+                        joint,
+                    )
+                }
+                TokenTree::Ident(word) => {
+                    let _ = write!(normal, "{word}");
+                    (
+                        self.intern_word(normal.get(start..).unwrap_or("")),
+                        None,
+                        false,
+                    )
+                }
+                TokenTree::Literal(word) => {
+                    let _ = write!(normal, "{word}");
+                    (
+                        self.intern_word(normal.get(start..).unwrap_or("")),
+                        None,
+                        false,
+                    )
+                }
+            };
+            let end_id = end_key.map_or(id, |k| self.intern(k));
+            top.done.push(Tree {
+                span: tree.span(),
+                start,
+                end: normal.len(),
+                id,
+                end_id,
+                joint,
+            });
+        }
+        Vec::new()
+    }
+
+    /// The id of the expression made of `trees` (consecutive trees of one stream).
+    fn seq(&mut self, trees: &[Tree]) -> u32 {
+        let ids = match trees.split_last() {
+            Some((last, rest)) => rest
+                .iter()
+                .map(|t| t.id)
+                .chain(std::iter::once(last.end_id))
+                .collect(),
+            None => Vec::new(),
+        };
+        self.intern(Key::Seq(ids))
+    }
+}
+
+fn byte_offset(source: &SourceFile, at: LineColumn) -> usize {
+    source.lines.offset_of(&source.text, at.line, at.column)
+}
+
+/// `written` with its whitespace collapsed, if that is at most [`SHOWN_MAX`] bytes
+/// (reading stops there: a deep expression is not copied whole).
+fn collapsed(written: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut gap = false;
+    for c in written.chars() {
+        if c.is_whitespace() {
+            gap = !out.is_empty();
+            continue;
+        }
+        if gap {
+            out.push(' ');
+            gap = false;
+        }
+        out.push(c);
+        if out.len() > SHOWN_MAX {
+            return None;
+        }
+    }
+    Some(out)
 }
 
 const LAYER_METHODS: &[&str] = &["layer", "route_layer", "wrap", "wrap_fn"];
@@ -118,6 +414,78 @@ const MOUNT_METHODS: &[&str] = &[
 ];
 
 impl Collector<'_> {
+    /// The layer `call` applies (its first argument), named `name`.
+    fn layer(&mut self, call: &ExprMethodCall, name: String) -> Option<LayerUse> {
+        let first = call.args.pairs().next()?;
+        // The argument's trees: those of the call's parentheses before the comma that
+        // ends it.
+        let recorded = self
+            .tokens
+            .parens
+            .remove(&call.paren_token.span.open().start())
+            .map(|mut trees| {
+                if let Some(comma) = first.punct() {
+                    let comma = comma.span.start();
+                    trees.truncate(trees.partition_point(|t| t.span.start() < comma));
+                }
+                trees
+            });
+        let (span, expr) = match recorded {
+            Some(trees) => {
+                let (head, tail) = (trees.first()?, trees.last()?);
+                let span = Span::new(
+                    byte_offset(self.source, head.span.start()),
+                    byte_offset(self.source, tail.span.end()),
+                );
+                let expr = LayerExpr {
+                    id: self.tokens.seq(&trees),
+                    normal: self.normal.clone(),
+                    start: head.start,
+                    end: tail.end,
+                };
+                (span, expr)
+            }
+            // Not recorded (a turbofish between the method and its parentheses:
+            // `.wrap::<L>(l)`): the argument's span from syn, and its text tokenised on
+            // its own (text that does not tokenise is its own expression).
+            None => {
+                let at = syn::spanned::Spanned::span(first.value());
+                let span = Span::new(
+                    byte_offset(self.source, at.start()),
+                    byte_offset(self.source, at.end()),
+                );
+                let written = self.source.text.get(span.start..span.end).unwrap_or(&name);
+                let mut own = String::new();
+                let trees = match written.parse::<TokenStream>() {
+                    Ok(stream) => self.tokens.add(stream, &mut own, false),
+                    Err(_) => Vec::new(),
+                };
+                let expr = match (trees.first(), trees.last()) {
+                    (Some(head), Some(tail)) => LayerExpr {
+                        id: self.tokens.seq(&trees),
+                        start: head.start,
+                        end: tail.end,
+                        normal: Arc::from(own),
+                    },
+                    _ => LayerExpr {
+                        id: self.tokens.intern(Key::Raw(written.to_string())),
+                        start: 0,
+                        end: written.len(),
+                        normal: Arc::from(written),
+                    },
+                };
+                (span, expr)
+            }
+        };
+        let written = self.source.text.get(span.start..span.end).unwrap_or(&name);
+        Some(LayerUse {
+            expr,
+            text: collapsed(written).unwrap_or_else(|| name.clone()),
+            name,
+            span,
+        })
+    }
+
     /// Records the chain ending at `outer`; returns its index.
     fn chain(&mut self, outer: &ExprMethodCall) -> usize {
         let mut calls = vec![outer];
@@ -139,19 +507,10 @@ impl Collector<'_> {
         for call in &calls {
             let method = call.method.to_string();
             if LAYER_METHODS.contains(&method.as_str()) {
-                if let Some(arg) = call.args.first()
-                    && let Some(name) = layer_name(arg)
+                if let Some(name) = call.args.first().and_then(layer_name)
+                    && let Some(layer) = self.layer(call, name)
                 {
-                    let span = byte_span(self.source, syn::spanned::Spanned::span(arg));
-                    let written = self.source.text.get(span.start..span.end).unwrap_or(&name);
-                    layers.push(LayerUse {
-                        expr: written
-                            .parse::<proc_macro2::TokenStream>()
-                            .map_or_else(|_| written.to_string(), |t| t.to_string()),
-                        text: written.split_whitespace().collect::<Vec<_>>().join(" "),
-                        name,
-                        span,
-                    });
+                    layers.push(layer);
                 }
                 for arg in &call.args {
                     self.visit_expr(arg);
@@ -451,6 +810,41 @@ fn config(cfg: &mut ServiceConfig, rate_limit: &RateLimit) {
             (first.name.as_str(), first.text.as_str()),
             ("rate_limit", "rate_limit.message()")
         );
+    }
+
+    #[test]
+    fn nested_and_turbofish_layers_read_the_same_as_the_others() {
+        // The nested argument's layer is read inside the outer one's; `.wrap::<L>(..)`
+        // (a turbofish before the parentheses) is read from its own text.
+        let text = "fn app() {\n    Router::new()\n        .layer(Router::new().layer(C::new()))\n        .wrap::<L>(C :: new())\n        .layer(C::new(\n        ))\n}\n";
+        let f = facts(text);
+        let layers: Vec<&LayerUse> = f.chains.iter().flat_map(|c| &c.layers).collect();
+        let read: Vec<(&str, &str, &str)> = layers
+            .iter()
+            .map(|l| {
+                (
+                    &text[l.span.start..l.span.end],
+                    l.expr.as_str(),
+                    l.text.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (
+                    "Router::new().layer(C::new())",
+                    "Router :: new () . layer (C :: new ())",
+                    "Router::new().layer(C::new())"
+                ),
+                ("C :: new()", "C :: new ()", "C :: new()"),
+                ("C::new(\n        )", "C :: new ()", "C::new( )"),
+                ("C::new()", "C :: new ()", "C::new()"),
+            ]
+        );
+        let ids: Vec<u32> = layers.iter().map(|l| l.expr.id()).collect();
+        assert_ne!(ids[0], ids[1]);
+        assert!(ids[1..].iter().all(|&id| id == ids[1]), "{ids:?}");
     }
 
     #[test]

@@ -92,6 +92,16 @@ impl Rule for BuildTimeImportNotInstalled {
             ) {
                 continue;
             }
+            // What the events before a command did, carried forward as the walk goes,
+            // and where the installs are: one RUN of 10,000 piped Django commands
+            // costs each command its own events, not a rescan of the timeline.
+            let mut walked = Walked::new(timeline);
+            let installs: Vec<usize> = timeline
+                .iter()
+                .enumerate()
+                .filter(|(_, ev)| installs_deps(ev))
+                .map(|(k, _)| k)
+                .collect();
             for (i, e) in timeline.iter().enumerate() {
                 let EventKind::Command { command, actions } = &e.kind else {
                     continue;
@@ -100,10 +110,7 @@ impl Rule for BuildTimeImportNotInstalled {
                     continue;
                 }
                 let before = timeline.get(..i).unwrap_or(&[]);
-                if before.iter().any(brings_environment) {
-                    continue;
-                }
-                let Some(installed) = installed_modules(ctx.index, context, before, overrides)
+                let Some(installed) = walked.installed_before(i, ctx.index, context, overrides)
                 else {
                     continue;
                 };
@@ -173,7 +180,10 @@ impl Rule for BuildTimeImportNotInstalled {
                         }
                     }
                 }
-                let later = timeline.iter().skip(i + 1).find(|ev| installs_deps(ev));
+                // The first install after the command.
+                let later = installs
+                    .get(installs.partition_point(|&k| k <= i))
+                    .and_then(|&k| timeline.get(k));
                 for found in imports.run() {
                     if !declared.contains(&found.module) || installed.contains(&found.module) {
                         continue;
@@ -268,62 +278,110 @@ fn pyproject_dependencies(index: &Index, path: &str) -> Vec<String> {
         .collect()
 }
 
-/// Modules installed by the events before a point; `None` when that cannot be known.
-fn installed_modules(
+/// The events of a timeline before a point, each folded in once as the point moves
+/// forward: what they installed, unless that cannot be known.
+struct Walked<'t> {
+    timeline: &'t [Event],
+    /// The events folded in: `timeline[..upto]`.
+    upto: usize,
+    /// Modules installed so far; `None` from the first event that makes them unknowable
+    /// (an environment copied from another stage, an install that cannot be read).
+    installed: Option<BTreeSet<String>>,
+}
+
+impl<'t> Walked<'t> {
+    fn new(timeline: &'t [Event]) -> Self {
+        Self {
+            timeline,
+            upto: 0,
+            installed: Some(BTreeSet::new()),
+        }
+    }
+
+    /// Modules installed by the events before `end` (which never moves back); `None`
+    /// when that cannot be known.
+    fn installed_before(
+        &mut self,
+        end: usize,
+        index: &Index,
+        context: &Context,
+        overrides: &[(String, String)],
+    ) -> Option<&BTreeSet<String>> {
+        while self.upto < end {
+            let before = self.timeline.get(..self.upto).unwrap_or(&[]);
+            let Some(e) = self.timeline.get(self.upto) else {
+                break;
+            };
+            if let Some(modules) = &mut self.installed {
+                // An environment copied from another stage holds what it holds.
+                let dists = if brings_environment(e) {
+                    None
+                } else {
+                    installed_by(index, context, before, e)
+                };
+                match dists {
+                    Some(dists) => modules.extend(
+                        dists
+                            .iter()
+                            .flat_map(|d| requirements::import_names(d, overrides)),
+                    ),
+                    None => self.installed = None,
+                }
+            }
+            self.upto += 1;
+        }
+        self.installed.as_ref()
+    }
+}
+
+/// Distributions one event installs (`before`: the events before it); `None` when that
+/// cannot be known.
+fn installed_by(
     index: &Index,
     context: &Context,
     before: &[Event],
-    overrides: &[(String, String)],
-) -> Option<BTreeSet<String>> {
+    e: &Event,
+) -> Option<Vec<String>> {
     let mut dists: Vec<String> = Vec::new();
-    for (i, e) in before.iter().enumerate() {
-        let EventKind::Command { command, actions } = &e.kind else {
-            continue;
-        };
-        for a in actions {
-            match a {
-                Action::Install(Install::Packages(specs)) => dists.extend(
-                    specs
-                        .iter()
-                        .filter_map(|s| requirements::dependency(s))
-                        .map(|d| d.name),
-                ),
-                Action::Install(Install::Files(files)) => {
-                    for f in files {
-                        if f.text.contains('$') {
-                            return None;
-                        }
-                        let cwd = command
-                            .cwd
-                            .as_ref()
-                            .map_or(e.workdir.clone(), |c| container_path(&e.workdir, c));
-                        let Coverage::Context(rel) = coverage(
-                            before.get(..i).unwrap_or(&[]),
-                            &container_path(&cwd, &f.text),
-                            &[],
-                        ) else {
-                            return None;
-                        };
-                        read_requirements(index, &context.path(&rel), &mut dists, 0)?;
+    let EventKind::Command { command, actions } = &e.kind else {
+        return Some(dists);
+    };
+    for a in actions {
+        match a {
+            Action::Install(Install::Packages(specs)) => dists.extend(
+                specs
+                    .iter()
+                    .filter_map(|s| requirements::dependency(s))
+                    .map(|d| d.name),
+            ),
+            Action::Install(Install::Files(files)) => {
+                for f in files {
+                    if f.text.contains('$') {
+                        return None;
                     }
+                    let cwd = command
+                        .cwd
+                        .as_ref()
+                        .map_or(e.workdir.clone(), |c| container_path(&e.workdir, c));
+                    let Coverage::Context(rel) =
+                        coverage(before, &container_path(&cwd, &f.text), &[])
+                    else {
+                        return None;
+                    };
+                    read_requirements(index, &context.path(&rel), &mut dists, 0)?;
                 }
-                // What a local archive or wheel folder depends on is not in the tree.
-                Action::Install(Install::Local) => return None,
-                Action::Install(Install::Project) => {
-                    let pyproject = context.path("pyproject.toml");
-                    index.get(&pyproject)?;
-                    dists.extend(pyproject_dependencies(index, &pyproject));
-                }
-                _ => {}
             }
+            // What a local archive or wheel folder depends on is not in the tree.
+            Action::Install(Install::Local) => return None,
+            Action::Install(Install::Project) => {
+                let pyproject = context.path("pyproject.toml");
+                index.get(&pyproject)?;
+                dists.extend(pyproject_dependencies(index, &pyproject));
+            }
+            _ => {}
         }
     }
-    Some(
-        dists
-            .iter()
-            .flat_map(|d| requirements::import_names(d, overrides))
-            .collect(),
-    )
+    Some(dists)
 }
 
 fn read_requirements(index: &Index, path: &str, out: &mut Vec<String>, depth: usize) -> Option<()> {

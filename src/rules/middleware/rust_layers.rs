@@ -21,23 +21,25 @@ pub fn pairs(ctx: &FileContext<'_>, by_role: bool) -> Vec<(LayerUse, LayerUse, O
     let mut reported: HashSet<(Span, Span)> = HashSet::new();
     for group in effective_groups(facts) {
         // Maps, not a scan of the earlier layers for each layer: 10,000 `.layer(...)`
-        // calls stay linear.
-        let mut first_of_expr: HashMap<&str, &LayerUse> = HashMap::new();
+        // calls stay linear. Expressions by id: comparing two costs nothing however
+        // deep they nest.
+        let mut first_of_expr: HashMap<u32, &LayerUse> = HashMap::new();
         // Per role, its layers with distinct expressions, in order (two are enough).
         let mut of_role: HashMap<&str, Vec<&LayerUse>> = HashMap::new();
         for later in &group {
+            let id = later.expr.id();
             let found = if by_role {
                 table.rust_role(&later.name).and_then(|role| {
                     let seen = of_role.entry(role).or_default();
-                    let first = seen.iter().copied().find(|f| f.expr != later.expr);
-                    if seen.len() < 2 && !seen.iter().any(|f| f.expr == later.expr) {
+                    let first = seen.iter().copied().find(|f| f.expr.id() != id);
+                    if seen.len() < 2 && !seen.iter().any(|f| f.expr.id() == id) {
                         seen.push(later);
                     }
                     first
                 })
             } else {
-                let first = first_of_expr.get(later.expr.as_str()).copied();
-                first_of_expr.entry(later.expr.as_str()).or_insert(later);
+                let first = first_of_expr.get(&id).copied();
+                first_of_expr.entry(id).or_insert(later);
                 first
             };
             if let Some(first) = found
@@ -51,19 +53,10 @@ pub fn pairs(ctx: &FileContext<'_>, by_role: bool) -> Vec<(LayerUse, LayerUse, O
     out
 }
 
-/// How a layer is named in a message: its expression when short, else its type.
-fn shown(layer: &LayerUse) -> &str {
-    if layer.text.len() <= 60 {
-        &layer.text
-    } else {
-        &layer.name
-    }
-}
-
 pub fn duplicate(ctx: &FileContext<'_>, meta: &'static RuleMeta, out: &mut Vec<Diagnostic>) {
     let table = &ctx.options().middleware;
     for (first, later, role) in pairs(ctx, false) {
-        let what = shown(&later);
+        let what = &later.text;
         let mut note = format!(
             "every request to these routes passes through `{what}` twice: its effects happen twice"
         );
@@ -97,9 +90,7 @@ pub fn duplicate_role(ctx: &FileContext<'_>, meta: &'static RuleMeta, out: &mut 
                 ctx.file.path.clone(),
                 format!(
                     "two layers do {} on the same routes: `{}` and `{}`",
-                    role.name,
-                    shown(&first),
-                    shown(&later)
+                    role.name, first.text, later.text
                 ),
             )
             .severity(role.severity)
