@@ -3678,7 +3678,6 @@ fuzz_test! {
 }
 
 fuzz_test! {
-    #[ignore = "fails: one RUN of 10,000 piped `python manage.py migrate` (10,001 GR304 findings) takes 3.9 s in release, x2.3 per doubling: engine 2.3 s, GR302 rescans the timeline before every command, src/rules/docker/build_time_import_not_installed.rs:94-98; pretty 0.65 s"]
     fn fuzz_deep_shell_pipeline() {
         shape_property("fuzz_deep_shell_pipeline", &[(ShellDeep::Pipeline, 10_000)], deep_shell_case);
     }
