@@ -3865,6 +3865,7 @@ enum MwLong {
     Appends,
     InsertsAtFront,
     ConditionalAppends,
+    GuardedAppends,
     AugmentedDoubling,
     PlusDoubling,
     ExtendDoubling,
@@ -3910,6 +3911,11 @@ fn mw_long(s: &Shape<MwLong>) -> Tree {
                 s.push_str(&format!("if X{i}:\n    MIDDLEWARE.append('{}')\nelse:\n    MIDDLEWARE.append('m{i}.M')\n", MIDDLEWARE[i % 15]));
             }
             s
+        }
+        MwLong::GuardedAppends => {
+            let m = "django.middleware.common.CommonMiddleware";
+            let guard = format!("if '{m}' not in MIDDLEWARE:\n    MIDDLEWARE.append('{m}')\n");
+            format!("{base}{}", guard.repeat(n))
         }
         MwLong::AugmentedDoubling => format!("{base}{}", "MIDDLEWARE += MIDDLEWARE\n".repeat(n)),
         MwLong::PlusDoubling => format!(
@@ -3964,7 +3970,11 @@ fuzz_test! {
 
 fuzz_test! {
     fn fuzz_long_middleware_branches() {
-        shape_property("fuzz_long_middleware_branches", &[(MwLong::ConditionalAppends, 3_000)], long_middleware_case);
+        shape_property(
+            "fuzz_long_middleware_branches",
+            &[(MwLong::ConditionalAppends, 3_000), (MwLong::GuardedAppends, 3_000)],
+            long_middleware_case,
+        );
     }
 }
 

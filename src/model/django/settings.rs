@@ -37,18 +37,20 @@ pub struct Entry {
     /// The `if`/`try` branches the entry was added inside.
     pub branches: Branches,
     /// Entries this one is never in effect with: it was added under
-    /// `if "<value>" not in LIST:` while they were already in the list.
-    pub excludes: Vec<(RelPath, Span)>,
+    /// `if "<value>" not in LIST:` while they were already in the list. Their sites,
+    /// sorted; one guard's entries share them.
+    excludes: Arc<[u32]>,
     /// Its identity (file, span and value), numbered by the evaluation: copies of an
     /// entry, and entries evaluated again from the same code, share it.
     key: u32,
+    /// Where it is written (file and span), numbered by the evaluation.
+    site: u32,
 }
 
 impl Entry {
     /// Whether both entries can be in effect at once.
     pub fn compatible(&self, other: &Entry) -> bool {
-        let excluded =
-            |a: &Entry, b: &Entry| a.excludes.iter().any(|(p, s)| *p == b.path && *s == b.span);
+        let excluded = |a: &Entry, b: &Entry| a.excludes.binary_search(&b.site).is_ok();
         !excluded(self, other)
             && !excluded(other, self)
             && self.branches.compatible(&other.branches)
@@ -382,8 +384,10 @@ struct Evaluator<'a> {
     /// depends on where the evaluation started, and is not cached.
     cycles: u32,
     next_cond: u32,
-    /// The key of every entry identity met (file, span, value).
-    keys: FxHashMap<(RelPath, Span, String), u32>,
+    /// The number of every site met (file, span), and of every entry identity (site,
+    /// value).
+    sites: FxHashMap<(RelPath, Span), u32>,
+    keys: FxHashMap<(u32, String), u32>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -395,24 +399,23 @@ impl<'a> Evaluator<'a> {
             in_progress: BTreeMap::new(),
             cycles: 0,
             next_cond: 0,
+            sites: FxHashMap::default(),
             keys: FxHashMap::default(),
         }
     }
 
     /// A new entry of `value`, written at `span` of `path`.
     fn entry(&mut self, value: String, path: &RelPath, span: Span, cond: &Branches) -> Arc<Entry> {
-        let next = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
-        let key = *self
-            .keys
-            .entry((path.clone(), span, value.clone()))
-            .or_insert(next);
+        let site = number(&mut self.sites, (path.clone(), span));
+        let key = number(&mut self.keys, (site, value.clone()));
         Arc::new(Entry {
             value,
             path: path.clone(),
             span,
             branches: cond.clone(),
-            excludes: Vec::new(),
+            excludes: Arc::default(),
             key,
+            site,
         })
     }
 
@@ -667,6 +670,12 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+/// The number of `key` in `numbers`: the next one when it is new.
+fn number<K: std::hash::Hash + Eq>(numbers: &mut FxHashMap<K, u32>, key: K) -> u32 {
+    let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
+    *numbers.entry(key).or_insert(next)
+}
+
 /// `if "<value>" not in <NAME>:` -> (value, NAME).
 fn absence_guard(test: &PyNode) -> Option<(&str, &str)> {
     match &test.value {
@@ -698,10 +707,21 @@ fn exclude_present(before: &Env, after: &mut Env, name: &str, value: &str) {
     if !new.entries.iter().any(added) {
         return;
     }
+    let mut sites: Vec<u32> = present.iter().map(|o| o.site).collect();
+    sites.sort_unstable();
+    sites.dedup();
+    let sites: Arc<[u32]> = sites.into();
     for e in new.entries.make_mut().iter_mut().filter(|e| added(e)) {
-        Arc::make_mut(e)
-            .excludes
-            .extend(present.iter().map(|o| (o.path.clone(), o.span)));
+        let e = Arc::make_mut(e);
+        e.excludes = if e.excludes.is_empty() {
+            Arc::clone(&sites)
+        } else {
+            // Inside two guards: excluded by both.
+            let mut both: Vec<u32> = e.excludes.iter().chain(sites.iter()).copied().collect();
+            both.sort_unstable();
+            both.dedup();
+            both.into()
+        };
     }
 }
 
@@ -1060,8 +1080,9 @@ mod tests {
                             path: RelPath::new("settings.py"),
                             span: Span::default(),
                             branches: Branches::default(),
-                            excludes: Vec::new(),
+                            excludes: Arc::default(),
                             key,
+                            site: key,
                         })
                     })
                     .collect(),
