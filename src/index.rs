@@ -15,7 +15,7 @@ use crate::syntax::python::{self, PyModule};
 use crate::syntax::requirements::{self, Dependency, ReqFile};
 use crate::syntax::yaml::{self, YamlFile, YamlNode};
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -48,13 +48,11 @@ pub enum FileFailure<'a> {
     Parse(&'a ParseFailure),
 }
 
-#[derive(Debug)]
-pub struct FileEntry {
-    pub path: RelPath,
-    pub abs: PathBuf,
-    pub kind: FileKind,
-    max_size: u64,
-    source: OnceLock<Loaded>,
+/// The parsed forms of a file, each made on first use. Boxed apart from [`FileEntry`] and
+/// made only for a file some rule parses: most files of a large tree are never parsed,
+/// and an entry with every form inline was about 1 KB (50 MB for 50,000 files).
+#[derive(Debug, Default)]
+struct Forms {
     yaml: OnceLock<Result<YamlFile, ParseFailure>>,
     python: OnceLock<Result<PyModule, ParseFailure>>,
     migration: OnceLock<Result<Option<MigrationFacts>, ParseFailure>>,
@@ -67,6 +65,21 @@ pub struct FileEntry {
     python_calls: OnceLock<Result<Vec<python::PyCall>, ParseFailure>>,
     js: OnceLock<crate::syntax::js::JsFile>,
     toml: OnceLock<Result<YamlNode, ParseFailure>>,
+}
+
+#[derive(Debug)]
+pub struct FileEntry {
+    pub path: RelPath,
+    /// The folder `path` is relative to, shared by every entry of a scan (no path
+    /// allocated per file).
+    root: Arc<Path>,
+    /// The file's own path when `root/path` does not spell it (a name that is not UTF-8
+    /// is shown lossily in `path`).
+    exact: Option<Box<Path>>,
+    pub kind: FileKind,
+    max_size: u64,
+    source: OnceLock<Loaded>,
+    forms: OnceLock<Box<Forms>>,
     /// Facts kept across runs, asked before parsing (`None`: parse every time).
     cache: Option<Arc<FactsCache>>,
     /// The file's metadata as the cache compares it, taken once (before its text is read).
@@ -77,34 +90,49 @@ pub struct FileEntry {
 }
 
 impl FileEntry {
-    pub fn new(path: RelPath, abs: PathBuf, kind: FileKind, max_size: u64) -> Self {
+    /// A file at `root/path`, or at `exact` when that does not spell it.
+    pub fn new(
+        path: RelPath,
+        root: &Arc<Path>,
+        exact: Option<PathBuf>,
+        kind: FileKind,
+        max_size: u64,
+    ) -> Self {
         Self {
             path,
-            abs,
+            root: Arc::clone(root),
+            exact: exact.map(PathBuf::into_boxed_path),
             kind,
             max_size,
             source: OnceLock::new(),
-            yaml: OnceLock::new(),
-            python: OnceLock::new(),
-            migration: OnceLock::new(),
-            access_csv: OnceLock::new(),
-            odoo_xml: OnceLock::new(),
-            rust: OnceLock::new(),
-            dockerfile: OnceLock::new(),
-            requirements: OnceLock::new(),
-            pyproject: OnceLock::new(),
-            python_calls: OnceLock::new(),
-            js: OnceLock::new(),
-            toml: OnceLock::new(),
+            forms: OnceLock::new(),
             cache: None,
             stamp: OnceLock::new(),
             by_stamp: AtomicBool::new(false),
         }
     }
 
+    /// Where the file is read from.
+    fn abs(&self) -> PathBuf {
+        match &self.exact {
+            Some(exact) => exact.to_path_buf(),
+            None => self.root.join(self.path.as_str()),
+        }
+    }
+
+    fn forms(&self) -> &Forms {
+        self.forms.get_or_init(Box::default)
+    }
+
     /// A file whose text is given, not read (pack rule examples).
     pub fn from_text(path: RelPath, kind: FileKind, text: String) -> Self {
-        let entry = Self::new(path.clone(), PathBuf::new(), kind, u64::MAX);
+        let entry = Self::new(
+            path.clone(),
+            &Arc::from(Path::new("")),
+            None,
+            kind,
+            u64::MAX,
+        );
         let _ = entry
             .source
             .set(Loaded::Text(Arc::new(SourceFile::new(path, text))));
@@ -129,13 +157,17 @@ impl FileEntry {
     /// parsed; the parse error is reported once at the end.
     pub fn yaml(&self) -> Option<&YamlFile> {
         let source = self.source()?;
-        self.yaml.get_or_init(|| yaml::parse(source)).as_ref().ok()
+        self.forms()
+            .yaml
+            .get_or_init(|| yaml::parse(source))
+            .as_ref()
+            .ok()
     }
 
     /// The file parsed as Python and summarised, on first use.
     pub fn python(&self) -> Option<&PyModule> {
         self.cached(
-            &self.python,
+            &self.forms().python,
             |cache, path, key| cache.python(path, key),
             |cache, path, digest, stamp, value| cache.put_python(path, digest, stamp, value),
             python::parse,
@@ -148,7 +180,7 @@ impl FileEntry {
     /// summarised as modules: only these facts are kept.
     pub fn migration(&self) -> MigrationLoad<'_> {
         let found = self.cached(
-            &self.migration,
+            &self.forms().migration,
             |cache, path, key| cache.migration(path, key),
             |cache, path, digest, stamp, value| cache.put_migration(path, digest, stamp, value),
             migration::extract,
@@ -202,7 +234,7 @@ impl FileEntry {
     /// file within the size limit, which is then read and reported as it always was.
     fn stamp(&self) -> Option<Stamp> {
         *self.stamp.get_or_init(|| {
-            std::fs::symlink_metadata(&self.abs)
+            std::fs::symlink_metadata(self.abs())
                 .ok()
                 .and_then(|m| Stamp::of(&m))
                 .filter(|s| s.size() <= self.max_size)
@@ -219,7 +251,8 @@ impl FileEntry {
     pub fn access_csv(&self) -> Option<&AccessCsv> {
         let source = self.source()?;
         Some(
-            self.access_csv
+            self.forms()
+                .access_csv
                 .get_or_init(|| access_csv::parse(&source.text)),
         )
     }
@@ -227,7 +260,8 @@ impl FileEntry {
     /// The `ir.model.access` records of an Odoo data XML file, on first use.
     pub fn odoo_xml(&self) -> Option<&XmlFacts> {
         let source = self.source()?;
-        self.odoo_xml
+        self.forms()
+            .odoo_xml
             .get_or_init(|| odoo_xml::parse(source))
             .as_ref()
             .ok()
@@ -242,7 +276,8 @@ impl FileEntry {
         {
             return None;
         }
-        self.rust
+        self.forms()
+            .rust
             .get_or_init(|| crate::syntax::rust::parse(source))
             .as_ref()
             .ok()
@@ -253,7 +288,8 @@ impl FileEntry {
     pub fn dockerfile(&self) -> Option<&crate::syntax::dockerfile::Dockerfile> {
         let source = self.source()?;
         Some(
-            self.dockerfile
+            self.forms()
+                .dockerfile
                 .get_or_init(|| crate::syntax::dockerfile::parse(&source.text)),
         )
     }
@@ -262,7 +298,8 @@ impl FileEntry {
     pub fn requirements(&self) -> Option<&ReqFile> {
         let source = self.source()?;
         Some(
-            self.requirements
+            self.forms()
+                .requirements
                 .get_or_init(|| requirements::parse(&source.text)),
         )
     }
@@ -271,7 +308,8 @@ impl FileEntry {
     /// not be read or is not TOML (a parse error, reported once).
     pub fn pyproject_dependencies(&self) -> Option<&[Dependency]> {
         let source = self.source()?;
-        self.pyproject
+        self.forms()
+            .pyproject
             .get_or_init(|| requirements::pyproject_dependencies(&source.text))
             .as_deref()
             .ok()
@@ -281,7 +319,8 @@ impl FileEntry {
     /// use (only `python-call` pack rules ask).
     pub fn python_calls(&self) -> Option<&[python::PyCall]> {
         let source = self.source()?;
-        self.python_calls
+        self.forms()
+            .python_calls
             .get_or_init(|| python::calls(&source.text))
             .as_deref()
             .ok()
@@ -291,7 +330,7 @@ impl FileEntry {
     /// file's extension; the summary is total: no parse errors).
     pub fn js(&self) -> Option<&crate::syntax::js::JsFile> {
         let source = self.source()?;
-        Some(self.js.get_or_init(|| {
+        Some(self.forms().js.get_or_init(|| {
             crate::syntax::js::parse(
                 &source.text,
                 crate::syntax::js::Dialect::of_path(self.path.as_str()),
@@ -302,7 +341,8 @@ impl FileEntry {
     /// The file parsed as a TOML document, on first use (a spanned tree, as YAML's).
     pub fn toml(&self) -> Option<&YamlNode> {
         let source = self.source()?;
-        self.toml
+        self.forms()
+            .toml
             .get_or_init(|| crate::syntax::toml::parse(&source.text))
             .as_ref()
             .ok()
@@ -310,7 +350,7 @@ impl FileEntry {
 
     fn load(&self) -> Loaded {
         let skipped = |reason: String, severity| Loaded::Skipped { reason, severity };
-        let file = match std::fs::File::open(&self.abs) {
+        let file = match std::fs::File::open(self.abs()) {
             Ok(f) => f,
             Err(e) => return skipped(format!("could not be read: {e}"), Severity::Warning),
         };
@@ -379,15 +419,16 @@ impl FileEntry {
                 severity: *severity,
             });
         }
+        let forms = self.forms.get()?;
         [
-            self.yaml.get().and_then(|r| r.as_ref().err()),
-            self.python.get().and_then(|r| r.as_ref().err()),
-            self.migration.get().and_then(|r| r.as_ref().err()),
-            self.odoo_xml.get().and_then(|r| r.as_ref().err()),
-            self.rust.get().and_then(|r| r.as_ref().err()),
-            self.pyproject.get().and_then(|r| r.as_ref().err()),
-            self.python_calls.get().and_then(|r| r.as_ref().err()),
-            self.toml.get().and_then(|r| r.as_ref().err()),
+            forms.yaml.get().and_then(|r| r.as_ref().err()),
+            forms.python.get().and_then(|r| r.as_ref().err()),
+            forms.migration.get().and_then(|r| r.as_ref().err()),
+            forms.odoo_xml.get().and_then(|r| r.as_ref().err()),
+            forms.rust.get().and_then(|r| r.as_ref().err()),
+            forms.pyproject.get().and_then(|r| r.as_ref().err()),
+            forms.python_calls.get().and_then(|r| r.as_ref().err()),
+            forms.toml.get().and_then(|r| r.as_ref().err()),
         ]
         .into_iter()
         .flatten()
@@ -522,6 +563,7 @@ impl Index {
 pub fn test_index(files: &[(&str, &str)]) -> (tempfile::TempDir, Index) {
     let dir = tempfile::TempDir::new().unwrap_or_else(|e| panic!("temp dir: {e}"));
     let mut entries = Vec::new();
+    let root: Arc<std::path::Path> = Arc::from(dir.path());
     for (rel, text) in files {
         let abs = dir.path().join(rel);
         if let Some(parent) = abs.parent() {
@@ -530,7 +572,8 @@ pub fn test_index(files: &[(&str, &str)]) -> (tempfile::TempDir, Index) {
         std::fs::write(&abs, text).unwrap_or_else(|e| panic!("{e}"));
         entries.push(FileEntry::new(
             RelPath::new(*rel),
-            abs,
+            &root,
+            None,
             crate::core::kind::classify(rel),
             1 << 20,
         ));

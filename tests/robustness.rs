@@ -593,6 +593,11 @@ fn odd_names_and_contents_are_notes_not_failures() {
             .any(|(c, p, _)| c == "GR003" && p == "a/docker-compose.yml"),
         "{out}"
     );
+    // The one with a non-UTF-8 name is shown lossily and still read from its own path.
+    assert!(
+        found.contains(&("GR501".into(), "docker-compose.\u{fffd}.yml".into(), 1)),
+        "{out}"
+    );
 }
 
 #[cfg(unix)]

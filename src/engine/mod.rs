@@ -164,17 +164,19 @@ pub fn scan(target: &Path, settings: &Settings) -> Result<Scan, ToolError> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let discovered = Discovered {
-            files: vec![(RelPath::new(name), target.to_path_buf())],
+            root: parent.clone(),
+            files: vec![(RelPath::new(name), Some(target.to_path_buf()))],
             ..Discovered::default()
         };
         (parent, discovered)
     };
+    let files_root: Arc<Path> = Arc::from(discovered.root.as_path());
     let index = Index::new(
         std::mem::take(&mut discovered.files)
             .into_iter()
-            .map(|(rel, abs)| {
+            .map(|(rel, exact)| {
                 let kind = classify(rel.as_str());
-                FileEntry::new(rel, abs, kind, settings.max_file_size)
+                FileEntry::new(rel, &files_root, exact, kind, settings.max_file_size)
             })
             .collect(),
     );

@@ -139,8 +139,11 @@ fn read_ignore_file(path: &Path) -> Result<Option<String>, String> {
 
 #[derive(Debug, Default)]
 pub struct Discovered {
-    /// (relative path, absolute path), sorted by relative path.
-    pub files: Vec<(RelPath, PathBuf)>,
+    /// The folder the files' paths are relative to: the scan root, made absolute.
+    pub root: PathBuf,
+    /// (relative path, the file's own path when `root/relative` does not spell it),
+    /// sorted by relative path.
+    pub files: Vec<(RelPath, Option<PathBuf>)>,
     /// Symlinks seen and not followed.
     pub symlinks: usize,
     /// Directories or entries that could not be read: (path, message).
@@ -148,7 +151,7 @@ pub struct Discovered {
 }
 
 enum Found {
-    File(RelPath, PathBuf),
+    File(RelPath, Option<PathBuf>),
     Symlink,
     Error(RelPath, String),
 }
@@ -184,7 +187,6 @@ pub fn discover(root: &Path, excludes: &[String], threads: usize) -> Discovered 
     });
     let filter = {
         let ignores = Arc::clone(&ignores);
-        let (root, abs_root) = (root.to_path_buf(), abs_root.clone());
         move |e: &ignore::DirEntry| {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             if is_dir && VCS_DIRS.iter().any(|d| e.file_name() == *d) {
@@ -197,12 +199,14 @@ pub fn discover(root: &Path, excludes: &[String], threads: usize) -> Discovered 
             if e.depth() == 0 {
                 return true;
             }
-            // Matched on absolute paths, so that folders above the root match too.
-            let rel = e.path().strip_prefix(&root).unwrap_or(e.path());
-            !ignores.ignored(&abs_root.join(rel), is_dir, &top)
+            // Matched on absolute paths (the walk starts at the absolute root), so that
+            // folders above the root match too.
+            !ignores.ignored(e.path(), is_dir, &top)
         }
     };
-    let mut builder = WalkBuilder::new(root);
+    // Walked from the absolute root: entries need no join before matching, and a file's
+    // path is the root and its relative path.
+    let mut builder = WalkBuilder::new(&abs_root);
     builder
         .standard_filters(false)
         .hidden(false)
@@ -210,7 +214,7 @@ pub fn discover(root: &Path, excludes: &[String], threads: usize) -> Discovered 
         .threads(threads)
         .filter_entry(filter);
     if !excludes.is_empty() {
-        let mut ob = OverrideBuilder::new(root);
+        let mut ob = OverrideBuilder::new(&abs_root);
         for pattern in excludes {
             // Patterns were validated when the configuration was resolved.
             let _ = ob.add(&format!("!{pattern}"));
@@ -223,20 +227,22 @@ pub fn discover(root: &Path, excludes: &[String], threads: usize) -> Discovered 
     let (tx, rx) = mpsc::channel::<Found>();
     builder.build_parallel().run(|| {
         let tx = tx.clone();
+        let abs_root = &abs_root;
         Box::new(move |result| {
             let found = match result {
-                Ok(entry) => {
-                    let rel = relative(root, entry.path());
-                    match entry.file_type() {
-                        Some(t) if t.is_symlink() => Some(Found::Symlink),
-                        Some(t) if t.is_file() => {
-                            Some(Found::File(rel, entry.path().to_path_buf()))
-                        }
-                        _ => None,
+                Ok(entry) => match entry.file_type() {
+                    Some(t) if t.is_symlink() => Some(Found::Symlink),
+                    Some(t) if t.is_file() => {
+                        let (rel, exact) = relative_exact(abs_root, entry.path());
+                        Some(Found::File(
+                            rel,
+                            (!exact).then(|| entry.path().to_path_buf()),
+                        ))
                     }
-                }
+                    _ => None,
+                },
                 Err(err) => {
-                    let path = error_path(&err).map(|p| relative(root, p));
+                    let path = error_path(&err).map(|p| relative(abs_root, p));
                     Some(Found::Error(
                         path.unwrap_or_else(|| RelPath::new(".")),
                         err.to_string(),
@@ -252,7 +258,10 @@ pub fn discover(root: &Path, excludes: &[String], threads: usize) -> Discovered 
     });
     drop(tx);
 
-    let mut out = Discovered::default();
+    let mut out = Discovered {
+        root: abs_root.clone(),
+        ..Discovered::default()
+    };
     for found in rx {
         match found {
             Found::File(rel, abs) => out.files.push((rel, abs)),
@@ -280,6 +289,12 @@ fn repository_top(root: &Path) -> Option<PathBuf> {
 }
 
 fn relative(root: &Path, path: &Path) -> RelPath {
+    relative_exact(root, path).0
+}
+
+/// `path` relative to `root`, and whether `root` joined with it spells `path` again (not
+/// when a name is not UTF-8: the relative path shows it lossily).
+fn relative_exact(root: &Path, path: &Path) -> (RelPath, bool) {
     let rel = path.strip_prefix(root).unwrap_or(path);
     // The common case, without splitting into components: a UTF-8 path whose segments
     // are already what `components()` would yield (no empty or `.` segment).
@@ -287,8 +302,12 @@ fn relative(root: &Path, path: &Path) -> RelPath {
         && !text.is_empty()
         && text.split('/').all(|seg| !seg.is_empty() && seg != ".")
     {
-        return RelPath::new(text);
+        return (RelPath::new(text), rel.is_relative());
     }
+    (relative_parts(rel), false)
+}
+
+fn relative_parts(rel: &Path) -> RelPath {
     let parts: Vec<String> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())

@@ -62,32 +62,48 @@ pub struct Project<'a> {
     docker: Option<FxHashMap<usize, DockerBuild>>,
 }
 
+/// Every Dockerfile's build, by the Dockerfile's position in the index.
+fn docker_builds(index: &Index) -> FxHashMap<usize, DockerBuild> {
+    let compose = ComposeBuilds::build(index);
+    let dockerfiles: Vec<usize> = index
+        .files()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.kind == FileKind::Dockerfile)
+        .map(|(i, _)| i)
+        .collect();
+    dockerfiles
+        .par_iter()
+        .filter_map(|&i| {
+            let f = index.files().get(i)?;
+            let df = f.dockerfile()?;
+            let source = f.source()?;
+            Some((i, build::analyse(index, &compose, &f.path, df, source)))
+        })
+        .collect()
+}
+
 impl<'a> Project<'a> {
     /// Builds the models in `needs` (in dependency order; each at most once).
     pub fn build(index: &'a Index, options: &'a Options, needs: &[Need]) -> Self {
         let has = |n: Need| needs.contains(&n);
-        let django = has(Need::Django).then(|| DjangoProject::build(index));
-        let settings = has(Need::DjangoSettings).then(|| settings::evaluate_all(index));
-        let odoo = has(Need::Odoo).then(|| OdooProject::build(index, options.odoo_major));
-        let docker = has(Need::Docker).then(|| {
-            let compose = ComposeBuilds::build(index);
-            let dockerfiles: Vec<usize> = index
-                .files()
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| f.kind == FileKind::Dockerfile)
-                .map(|(i, _)| i)
-                .collect();
-            dockerfiles
-                .par_iter()
-                .filter_map(|&i| {
-                    let f = index.files().get(i)?;
-                    let df = f.dockerfile()?;
-                    let source = f.source()?;
-                    Some((i, build::analyse(index, &compose, &f.path, df, source)))
-                })
-                .collect()
-        });
+        // The models are independent of each other: built side by side (each may parse
+        // in parallel too). No initialiser of a file's form runs rayon work, so a thread
+        // that waits on a form another build is parsing never waits on itself.
+        let ((django, settings), (odoo, docker)) = rayon::join(
+            || {
+                rayon::join(
+                    || has(Need::Django).then(|| DjangoProject::build(index)),
+                    || has(Need::DjangoSettings).then(|| settings::evaluate_all(index)),
+                )
+            },
+            || {
+                rayon::join(
+                    || has(Need::Odoo).then(|| OdooProject::build(index, options.odoo_major)),
+                    || has(Need::Docker).then(|| docker_builds(index)),
+                )
+            },
+        );
         Self {
             index,
             options,
