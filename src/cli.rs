@@ -161,7 +161,8 @@ pub struct CheckArgs {
     /// remote's default branch.
     #[arg(long, value_name = "REF", conflicts_with = "staged")]
     pub base: Option<String>,
-    /// Compare the staged changes with HEAD (pre-commit).
+    /// Compare the staged changes with HEAD (pre-commit). The files checked are those of
+    /// the git index, what the commit will hold: an untracked file is not checked.
     #[arg(long)]
     pub staged: bool,
     /// Fail (exit 2) when neither --base nor --staged is given.

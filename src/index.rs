@@ -352,6 +352,16 @@ impl FileEntry {
         let skipped = |reason: String, severity| Loaded::Skipped { reason, severity };
         let file = match std::fs::File::open(self.abs()) {
             Ok(f) => f,
+            // Listed but gone: deleted while the run went on, or (`--staged`) in the git
+            // index but deleted from the working tree without `git rm`. Nothing to judge.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return skipped(
+                    "no longer exists (deleted during the run, or deleted from the working \
+                     tree but not from the git index): not checked"
+                        .into(),
+                    Severity::Info,
+                );
+            }
             Err(e) => return skipped(format!("could not be read: {e}"), Severity::Warning),
         };
         let meta = file.metadata();

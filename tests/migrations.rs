@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{check_dir, git, guardrail, repo_root, run, write, write_shop_app};
+use common::{check_dir, codes_and_paths, git, guardrail, repo_root, run, write, write_shop_app};
 use guardrail::config::{CliOverrides, Settings};
 use guardrail::engine;
 use std::fs;
@@ -461,4 +461,62 @@ fn graph_filters_by_app_and_says_when_there_is_nothing_to_draw() {
         out.is_empty() && err.contains("no Django migrations found"),
         "{err}"
     );
+}
+
+#[test]
+fn staged_checks_the_files_of_the_git_index() {
+    let tmp = repo_with_history();
+    let dir = tmp.path();
+    write(dir, "docker-compose.yml", "version: '3'\nservices: {}\n");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "compose"]);
+    // A migration the commit does not hold: untracked, with a dependency that exists
+    // nowhere.
+    let untracked = "shop/migrations/0003_untracked.py";
+    write(
+        dir,
+        untracked,
+        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '0099_gone')]\n    operations = []\n",
+    );
+    let found = |args: &[&str]| {
+        let (code, out, err) = run(guardrail()
+            .current_dir(dir)
+            .args(["check", "--format", "json", "--fail-on", "never"])
+            .args(args));
+        assert_eq!(code, 0, "{err}");
+        codes_and_paths(&out)
+    };
+    let missing = ("GR103".to_string(), untracked.to_string());
+    // The walk of the working tree sees it.
+    assert!(found(&[]).contains(&missing), "{:?}", found(&[]));
+    // `--staged` checks what the commit will hold: the index, without it.
+    let staged = found(&["--staged"]);
+    assert!(!staged.iter().any(|(_, p)| p == untracked), "{staged:?}");
+    assert!(
+        staged.contains(&("GR501".to_string(), "docker-compose.yml".to_string())),
+        "tracked files are checked: {staged:?}"
+    );
+    // Staged, it is part of the commit, and reported.
+    git(dir, &["add", untracked]);
+    assert!(found(&["--staged"]).contains(&missing));
+    // A tracked file deleted without `git rm` is still in the index: a note that it
+    // could not be checked, not a warning.
+    fs::remove_file(dir.join("docker-compose.yml")).unwrap();
+    let (_, out, _) = run(guardrail().current_dir(dir).args([
+        "check",
+        "--staged",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let note = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["path"] == "docker-compose.yml")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(note["code"], "GR003", "{out}");
+    assert_eq!(note["severity"], "info", "{out}");
 }

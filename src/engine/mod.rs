@@ -16,7 +16,7 @@ use crate::core::source::SourceFile;
 use crate::engine::collect::collect;
 use crate::index::{FileEntry, Index};
 use crate::input::changes::ChangeSet;
-use crate::input::discover::{Discovered, discover};
+use crate::input::discover::{Discovered, Listed, discover, from_listing};
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{FileContext, ProjectContext};
 use crate::model::project::{Need, Project};
@@ -133,6 +133,16 @@ pub struct Scan {
 
 /// Discovers and classifies the files under `target` (a directory, or a single file).
 pub fn scan(target: &Path, settings: &Settings) -> Result<Scan, ToolError> {
+    scan_from(target, settings, None)
+}
+
+/// [`scan`], with the files of a directory by walking it, or from `listed` when a change
+/// set names them (`--staged`: the git index).
+pub fn scan_from(
+    target: &Path,
+    settings: &Settings,
+    listed: Option<Vec<Listed>>,
+) -> Result<Scan, ToolError> {
     let meta = std::fs::metadata(target).map_err(|e| ToolError::Root {
         path: target.display().to_string(),
         reason: e.to_string(),
@@ -149,11 +159,11 @@ pub fn scan(target: &Path, settings: &Settings) -> Result<Scan, ToolError> {
             path: target.display().to_string(),
             reason: e.to_string(),
         })?;
-        let threads = rayon::current_num_threads();
-        (
-            target.to_path_buf(),
-            discover(target, &settings.exclude, threads),
-        )
+        let discovered = match listed {
+            Some(listed) => from_listing(target, &settings.exclude, listed),
+            None => discover(target, &settings.exclude, rayon::current_num_threads()),
+        };
+        (target.to_path_buf(), discovered)
     } else {
         let parent = target
             .parent()
@@ -173,7 +183,7 @@ pub fn scan(target: &Path, settings: &Settings) -> Result<Scan, ToolError> {
     let files_root: Arc<Path> = Arc::from(discovered.root.as_path());
     let index = Index::new(
         std::mem::take(&mut discovered.files)
-            .into_iter()
+            .into_par_iter()
             .map(|(rel, exact)| {
                 let kind = classify(rel.as_str());
                 FileEntry::new(rel, &files_root, exact, kind, settings.max_file_size)
@@ -229,7 +239,7 @@ pub fn check_cached(
         is_dir,
         index,
         discovered,
-    } = scan(target, settings)?;
+    } = scan_from(target, settings, changes.and_then(|c| c.listed_files()))?;
     timings.phase("walk and classify", started);
     let started = Instant::now();
     let cache = match cache_at {

@@ -9,6 +9,7 @@
 
 use crate::core::error::ToolError;
 use crate::core::path::RelPath;
+pub use crate::input::discover::Listed;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -55,6 +56,13 @@ pub trait ChangeSet: Send + Sync + Debug {
             .collect()
     }
 
+    /// The files of the tree the change makes, when they are not found by walking the
+    /// folder: `--staged` checks the files of the git index, which is what the commit
+    /// will hold (an untracked file is not part of it). `None`: walk the folder.
+    fn listed_files(&self) -> Option<Vec<Listed>> {
+        None
+    }
+
     fn was_added(&self, path: &RelPath) -> bool {
         self.changes().iter().any(|c| {
             &c.path == path && matches!(c.kind, ChangeKind::Added | ChangeKind::Renamed { .. })
@@ -78,6 +86,8 @@ pub struct GitChangeSet {
     rev: String,
     label: String,
     changes: Vec<Change>,
+    /// Compared with the index (`--staged`): the files checked are the index's.
+    staged: bool,
     /// The base texts of every changed path, read on first use in one `git cat-file
     /// --batch` (3,000 deleted migrations: one process, not 3,000).
     base: std::sync::OnceLock<BTreeMap<RelPath, String>>,
@@ -203,6 +213,7 @@ impl GitChangeSet {
                         rev: String::new(),
                         label: "HEAD (no commits yet)".into(),
                         changes: Vec::new(),
+                        staged: true,
                         base: std::sync::OnceLock::new(),
                     });
                 }
@@ -220,7 +231,9 @@ impl GitChangeSet {
                         &rev,
                     ],
                 )?;
-                Self::finish(root, rev, "HEAD (staged changes)".into(), &diff)
+                let mut set = Self::finish(root, rev, "HEAD (staged changes)".into(), &diff)?;
+                set.staged = true;
+                Ok(set)
             }
             BaseSpec::Ref(reference) => {
                 let spec = format!("{reference}^{{commit}}");
@@ -311,6 +324,7 @@ impl GitChangeSet {
             rev,
             label,
             changes: parse_name_status(&diff.stdout),
+            staged: false,
             base: std::sync::OnceLock::new(),
         })
     }
@@ -328,6 +342,56 @@ fn raw_parents(root: &Path, rev: &str) -> Result<Vec<String>, ToolError> {
         .filter_map(|l| l.strip_prefix("parent "))
         .map(str::to_string)
         .collect())
+}
+
+/// Parses `git ls-files -s -t -z` (run in the scan root: paths are relative to it):
+/// `TAG MODE OID STAGE\tPATH\0`. Skip-worktree entries (tag `S`: left out of a sparse
+/// checkout) and submodules (mode 160000) are not files of the working tree; a path in
+/// conflict (stages 1-3) is listed once.
+pub fn parse_ls_files(out: &[u8]) -> Vec<Listed> {
+    let mut listed: Vec<Listed> = Vec::new();
+    for record in out.split(|b| *b == 0) {
+        let Some(tab) = record.iter().position(|b| *b == b'\t') else {
+            continue;
+        };
+        let (head, path) = (
+            record.get(..tab).unwrap_or_default(),
+            record.get(tab + 1..).unwrap_or_default(),
+        );
+        let head = String::from_utf8_lossy(head);
+        let mut fields = head.split(' ');
+        let (Some(tag), Some(mode)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        if path.is_empty() || tag == "S" || mode == "160000" {
+            continue;
+        }
+        let (path, raw) = match std::str::from_utf8(path) {
+            Ok(text) => (text.to_string(), None),
+            Err(_) => (String::from_utf8_lossy(path).into_owned(), os_name(path)),
+        };
+        if listed.last().is_some_and(|l| l.path == path) {
+            continue;
+        }
+        listed.push(Listed {
+            path,
+            raw,
+            symlink: mode == "120000",
+        });
+    }
+    listed
+}
+
+/// A name git gave as bytes that are not UTF-8, as the file system spells it.
+#[cfg(unix)]
+fn os_name(bytes: &[u8]) -> Option<std::ffi::OsString> {
+    use std::os::unix::ffi::OsStrExt;
+    Some(std::ffi::OsStr::from_bytes(bytes).to_os_string())
+}
+
+#[cfg(not(unix))]
+fn os_name(_bytes: &[u8]) -> Option<std::ffi::OsString> {
+    None
 }
 
 /// Parses `git diff --name-status -z`: `STATUS\0PATH\0` or `RNNN\0OLD\0NEW\0`.
@@ -386,6 +450,15 @@ impl ChangeSet for GitChangeSet {
 
     fn changes(&self) -> &[Change] {
         &self.changes
+    }
+
+    fn listed_files(&self) -> Option<Vec<Listed>> {
+        if !self.staged {
+            return None;
+        }
+        // `-t` tags skip-worktree entries; `-s` gives the mode (symlinks, submodules).
+        let out = git(&self.root, &["ls-files", "-s", "-t", "-z"]).ok()?;
+        out.status.success().then(|| parse_ls_files(&out.stdout))
     }
 
     fn base_text(&self, path: &RelPath) -> Option<String> {
@@ -499,6 +572,43 @@ impl ChangeSet for FixtureChangeSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_ls_files_and_leaves_out_what_is_not_in_the_working_tree() {
+        let out = b"H 100644 aaaa 0\tapp/models.py\0\
+S 100644 bbbb 0\tsparse/out.py\0\
+H 160000 cccc 0\tvendor/lib\0\
+H 120000 dddd 0\tlink\0\
+M 100644 eeee 1\tconflict.py\0\
+M 100644 ffff 2\tconflict.py\0\
+M 100644 9999 3\tconflict.py\0\
+H 100755 1234 0\tname with\ttab.sh\0\
+H 100644 5678 0\todd\xff.yml\0";
+        let listed = parse_ls_files(out);
+        let paths: Vec<(&str, bool)> = listed
+            .iter()
+            .map(|l| (l.path.as_str(), l.symlink))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                ("app/models.py", false),
+                ("link", true),
+                ("conflict.py", false),
+                ("name with\ttab.sh", false),
+                ("odd\u{fffd}.yml", false),
+            ]
+        );
+        assert!(listed.iter().take(4).all(|l| l.raw.is_none()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            assert_eq!(
+                listed[4].raw.as_deref().map(|r| r.as_bytes()),
+                Some(&b"odd\xff.yml"[..])
+            );
+        }
+    }
 
     #[test]
     fn parses_name_status_z() {

@@ -150,6 +150,81 @@ pub struct Discovered {
     pub errors: Vec<(RelPath, String)>,
 }
 
+/// A file named by a list rather than found by the walk (`git ls-files` for
+/// `--staged`), relative to the scan root with `/` separators.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    pub path: String,
+    /// The name as the list gave it when it is not UTF-8 (`path` shows it lossily).
+    pub raw: Option<std::ffi::OsString>,
+    pub symlink: bool,
+}
+
+/// The files of `listed` under `root`, with what the walk would leave out left out: the
+/// configuration's `exclude` globs (on the file and each folder above it, as the walk
+/// prunes a folder) and guardrail's cache folder. Ignore files are not applied: a file
+/// the list names is tracked, so it is in the commit whatever `.gitignore` says.
+pub fn from_listing(root: &Path, excludes: &[String], listed: Vec<Listed>) -> Discovered {
+    let abs_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let overrides = (!excludes.is_empty())
+        .then(|| {
+            let mut ob = OverrideBuilder::new(&abs_root);
+            for pattern in excludes {
+                // Patterns were validated when the configuration was resolved.
+                let _ = ob.add(&format!("!{pattern}"));
+            }
+            ob.build().ok()
+        })
+        .flatten();
+    // Each folder decided once, not once per file below it.
+    let mut folders: FxHashMap<String, bool> = FxHashMap::default();
+    let mut excluded = |path: &str| -> bool {
+        let mut end = 0;
+        while let Some(slash) = path.get(end..).and_then(|rest| rest.find('/')) {
+            let dir = path.get(..end + slash).unwrap_or_default();
+            let out = *folders.entry(dir.to_string()).or_insert_with(|| {
+                let name = dir.rsplit('/').next().unwrap_or(dir);
+                name == CACHE_DIR
+                    || VCS_DIRS.contains(&name)
+                    || overrides
+                        .as_ref()
+                        .is_some_and(|o| o.matched(Path::new(dir), true).is_ignore())
+            });
+            if out {
+                return true;
+            }
+            end += slash + 1;
+        }
+        overrides
+            .as_ref()
+            .is_some_and(|o| o.matched(Path::new(path), false).is_ignore())
+    };
+    let mut out = Discovered {
+        root: abs_root.clone(),
+        ..Discovered::default()
+    };
+    for l in listed {
+        if excluded(&l.path) {
+            continue;
+        }
+        if l.symlink {
+            out.symlinks += 1;
+            continue;
+        }
+        let rel = RelPath::new(l.path.as_str());
+        // A name shown lossily, or one `RelPath` had to normalise, is read from its own
+        // path.
+        let exact = match l.raw {
+            Some(raw) => Some(abs_root.join(raw)),
+            None => (rel.as_str() != l.path).then(|| abs_root.join(&l.path)),
+        };
+        out.files.push((rel, exact));
+    }
+    out.files.sort_by(|a, b| a.0.cmp(&b.0));
+    out.files.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
 enum Found {
     File(RelPath, Option<PathBuf>),
     Symlink,
@@ -327,5 +402,46 @@ fn error_path(err: &ignore::Error) -> Option<&Path> {
         }
         ignore::Error::Loop { child, .. } => Some(child),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod listing_tests {
+    use super::*;
+
+    fn listed(paths: &[&str]) -> Vec<Listed> {
+        paths
+            .iter()
+            .map(|p| Listed {
+                path: (*p).to_string(),
+                raw: None,
+                symlink: p.starts_with("link"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_listing_leaves_out_what_the_walk_would() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let got = from_listing(
+            dir.path(),
+            &["vendor/".to_string(), "*.min.js".to_string()],
+            listed(&[
+                "z.py",
+                "app/models.py",
+                "vendor/lib/x.py",
+                "app/vendor/y.py",
+                "static/app.min.js",
+                "static/app.js",
+                ".guardrail_cache/facts",
+                "sub/.git/config",
+                "link",
+            ]),
+        );
+        let files: Vec<&str> = got.files.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(files, ["app/models.py", "static/app.js", "z.py"]);
+        assert!(got.files.iter().all(|(_, exact)| exact.is_none()));
+        assert_eq!(got.symlinks, 1);
+        assert_eq!(got.root, dir.path().canonicalize().unwrap());
     }
 }
