@@ -1535,8 +1535,7 @@ lambda: 0
         let module = python::parse(text);
         assert_eq!(cache.python("a.py", text_key(text)), None);
         cache.put_python("a.py", Digest::of(text), None, &module);
-        assert!(cache.save(["a.py"].into_iter()).unwrap());
-        let cache = FactsCache::open(&cache_dir, &root);
+        let cache = saved_and_reopened(&cache, &["a.py"], &cache_dir, &root);
         assert_eq!(cache.migration("a.py", text_key(text)), Some(extract(text)));
         assert_eq!(cache.python("a.py", text_key(text)), Some(module));
 
@@ -1544,6 +1543,17 @@ lambda: 0
         std::fs::write(cache.file(), b"garbage").unwrap();
         let cache = FactsCache::open(&cache_dir, &root);
         assert_eq!(cache.migration("a.py", text_key(text)), None);
+    }
+
+    /// Saves `cache` for the `live` paths (it must write) and opens what it wrote.
+    fn saved_and_reopened(
+        cache: &FactsCache,
+        live: &[&str],
+        cache_dir: &Path,
+        root: &Path,
+    ) -> FactsCache {
+        assert!(cache.save(live.iter().copied()).unwrap());
+        FactsCache::open(cache_dir, root)
     }
 
     /// A stamp of a file written `age` seconds before `now`.
@@ -1576,13 +1586,8 @@ lambda: 0
             &extract(&marked),
         );
         cache.put_migration("none.py", Digest::of(text), None, &extract(text));
-        assert!(
-            cache
-                .save(["old.py", "young.py", "marked.py", "none.py"].into_iter())
-                .unwrap()
-        );
-
-        let cache = FactsCache::open(&cache_dir, dir.path());
+        let live = ["old.py", "young.py", "marked.py", "none.py"];
+        let cache = saved_and_reopened(&cache, &live, &cache_dir, dir.path());
         // Unchanged metadata: answered by the stamp.
         assert_eq!(
             cache.migration("old.py", Key::Stamp(old)),
@@ -1625,12 +1630,7 @@ lambda: 0
             cache.migration("old.py", Key::Text(Digest::of(text), Some(touched))),
             Some(extract(text))
         );
-        assert!(
-            cache
-                .save(["old.py", "young.py", "marked.py", "none.py"].into_iter())
-                .unwrap()
-        );
-        let cache = FactsCache::open(&cache_dir, dir.path());
+        let cache = saved_and_reopened(&cache, &live, &cache_dir, dir.path());
         assert_eq!(
             cache.migration("old.py", Key::Stamp(touched)),
             Some(extract(text))

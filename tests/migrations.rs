@@ -355,21 +355,6 @@ fn shallow_pr_merge_checkout_with_the_base_fetched_works() {
     );
 }
 
-fn rules_of(out: &str) -> Vec<(String, String)> {
-    let v: serde_json::Value = serde_json::from_str(out).unwrap();
-    v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().to_string(),
-                d["path"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn new_only_reports_what_the_change_touched_or_caused() {
     let tmp = repo_with_history();
@@ -400,7 +385,7 @@ fn new_only_reports_what_the_change_touched_or_caused() {
         "json",
     ]));
     assert_eq!(code, 0, "{out}{err}");
-    assert!(rules_of(&out).is_empty(), "{out}");
+    assert!(codes_and_paths(&out).is_empty(), "{out}");
     // Without --new-only the old warning is there.
     let (code, _, _) =
         run(guardrail()
@@ -421,7 +406,7 @@ fn new_only_reports_what_the_change_touched_or_caused() {
     ]));
     assert_eq!(code, 1);
     assert_eq!(
-        rules_of(&out),
+        codes_and_paths(&out),
         [
             (
                 "GR101".to_string(),

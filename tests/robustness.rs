@@ -176,16 +176,10 @@ fn a_broken_pyproject_is_a_finding_not_the_end_of_the_run() {
         .args(["check", "--format", "json", "--fail-on", "warning"])
         .arg(dir.path()));
     assert_eq!(code, 1, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let codes: Vec<&str> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<String> = codes_and_paths(&out).into_iter().map(|(c, _)| c).collect();
     // The duplicate table is reported where it is, and the Compose file is still checked.
-    assert!(codes.contains(&"GR001"), "{out}");
-    assert!(codes.contains(&"GR501"), "{out}");
+    assert!(codes.iter().any(|c| c == "GR001"), "{out}");
+    assert!(codes.iter().any(|c| c == "GR501"), "{out}");
 }
 
 #[test]
