@@ -28,8 +28,10 @@
 # and staged, `guardrail check --staged` timed in it, without the cache and warm (the
 # cache in the repository's .guardrail_cache/, filled by one untimed run first).
 #
-# Per-phase times (walk, read, parse, models, rules, render) need a `--timings`
-# option guardrail does not have yet; RESULTS.md shows the perf breakdown instead.
+# Last, per phase and per rule: one warm run of the largest tree with `--timings`
+# (walk and classify, cache load, models with the parsing they need, file rules,
+# project rules, collect, cache save; then the slowest rules), and the same for the
+# warm `--staged` run.
 #
 # Needs: python3, ripgrep (rg), GNU time (/usr/bin/time), git.
 set -euo pipefail
@@ -51,7 +53,7 @@ while [ $# -gt 0 ]; do
         --dir) DIR="$2"; shift 2 ;;
         --runs) RUNS="$2"; shift 2 ;;
         --no-staged) STAGED=0; shift ;;
-        -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -165,6 +167,15 @@ if [ "$STAGED" = 1 ]; then
     (cd "$repo_tree" && measure "$big staged-warm" "$BIN" check --staged --no-config --fail-on never --format json .)
     git -C "$repo_tree" reset -q -- "$changed"
     git -C "$repo_tree" checkout -q -- "$changed"
+fi
+
+big=$(printf '%s\n' $SCALES | sort -g | tail -n 1)
+echo >&2
+echo "Per phase and rule, scale $big, warm (--timings, one run):" >&2
+"${GR[@]}" --cache-dir "$tmp/cache-$big" --timings "$(ensure_tree "$big")" 2>&1 >/dev/null | sed -n '3,20p' >&2
+if [ "$STAGED" = 1 ]; then
+    echo "Per phase and rule, scale $big, --staged warm (--timings, one run, nothing staged):" >&2
+    (cd "$DIR/scale$big-git" && "$BIN" check --staged --no-config --fail-on never --format json --timings . 2>&1 >/dev/null | sed -n '3,12p') >&2
 fi
 
 python3 - "$results" "$FAMILIES" <<'EOF'
