@@ -61,7 +61,7 @@ fn is_technical_name(value: &str) -> bool {
 }
 
 /// What a module's loaded CSV and XML files grant.
-/// Rules ask through [`OdooProject::grants`], which computes this once per module.
+/// Rules ask through [`OdooProject::grants`]: the model computes this once per module.
 pub(super) fn granted(index: &Index, module: &OdooModule) -> Grants {
     let mut out = Grants::default();
     let own_prefix = format!("{}.", module.name);

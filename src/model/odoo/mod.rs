@@ -12,6 +12,7 @@ use crate::core::source::Span;
 use crate::index::Index;
 use crate::model::python::{ancestors, existing, relative_stem};
 use crate::syntax::python::{PyClass, PyModule, PyNode, PyStmt, PyValue};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What a class's base makes it. The old API (Odoo <= 10) counts too: `osv.osv`,
@@ -189,10 +190,9 @@ pub struct OdooProject {
     /// Module -> the `ir.model.access.csv` files inside it, found in one pass.
     access_files: HashMap<usize, Vec<RelPath>>,
     /// What each module's loaded access files grant (same positions as `modules`),
-    /// computed on first use: rules ask per module, per model and per dependent. Its
-    /// initialisation only reads parsed files, never waits on rayon work (the threading
-    /// model of `model::project`).
-    grants: Vec<std::sync::OnceLock<access::Grants>>,
+    /// computed with the model, every module in parallel: rules ask per module, per model
+    /// and per dependent, and reading the files is most of the cost (an XML parse each).
+    grants: Vec<access::Grants>,
 }
 
 impl OdooProject {
@@ -336,11 +336,16 @@ impl OdooProject {
                 }
             }
         }
-        project.grants = project.modules.iter().map(|_| Default::default()).collect();
+        project.grants = project
+            .modules
+            .par_iter()
+            .map(|m| access::granted(index, m))
+            .collect();
         project
     }
 
-    /// What `module`'s loaded CSV and XML files grant, computed once per module.
+    /// What `module`'s loaded CSV and XML files grant, computed once per module (with the
+    /// model).
     pub fn grants(
         &self,
         index: &Index,
@@ -352,9 +357,7 @@ impl OdooProject {
             .filter(|&&i| self.modules.get(i).is_some_and(|m| std::ptr::eq(m, module)))
             .and_then(|&i| self.grants.get(i));
         match cell {
-            Some(cell) => {
-                std::borrow::Cow::Borrowed(cell.get_or_init(|| access::granted(index, module)))
-            }
+            Some(grants) => std::borrow::Cow::Borrowed(grants),
             // A module of another project value, or a second module of the same name.
             None => std::borrow::Cow::Owned(access::granted(index, module)),
         }
