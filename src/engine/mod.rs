@@ -379,7 +379,6 @@ fn run_rules_timed(
             e.1 += 1;
         }
     };
-    let started = Instant::now();
     if needs(settings).contains(&Need::Odoo) {
         let skipped = project.odoo().not_installable.len();
         if skipped > 0 {
@@ -394,46 +393,61 @@ fn run_rules_timed(
         .iter()
         .flat_map(|r| r.meta().kinds.iter().copied())
         .collect();
-    let mut out: Vec<Diagnostic> = index
-        .files()
-        .par_iter()
-        .filter(|f| kinds.contains(&f.kind))
-        .flat_map_iter(|file| {
-            let mut found = Vec::new();
-            let ctx = FileContext {
-                file,
-                index,
-                project,
-                changes,
-            };
-            for rule in &settings.rules {
-                if rule.meta().kinds.contains(&file.kind) {
-                    timed(rule.meta().code, &mut || rule.check_file(&ctx, &mut found));
-                }
-            }
-            found
-        })
-        .collect();
-    timings.phase("file rules", started);
-    let started = Instant::now();
     let ctx = ProjectContext {
         index,
         project,
         changes,
     };
     let ctx = &ctx;
-    let from_project: Vec<Diagnostic> = settings
-        .rules
-        .par_iter()
-        .flat_map_iter(|rule| {
-            let mut found = Vec::new();
-            timed(rule.meta().code, &mut || {
-                rule.check_project(ctx, &mut found)
-            });
-            found
-        })
-        .collect();
-    timings.phase("project rules", started);
+    // File rules and project rules read the same finished project: run side by side, so
+    // one long project rule does not leave a core idle.
+    let started = Instant::now();
+    let file_rules = || {
+        let t = Instant::now();
+        let found: Vec<Diagnostic> = index
+            .files()
+            .par_iter()
+            .filter(|f| kinds.contains(&f.kind))
+            .flat_map_iter(|file| {
+                let mut found = Vec::new();
+                let ctx = FileContext {
+                    file,
+                    index,
+                    project,
+                    changes,
+                };
+                for rule in &settings.rules {
+                    if rule.meta().kinds.contains(&file.kind) {
+                        timed(rule.meta().code, &mut || rule.check_file(&ctx, &mut found));
+                    }
+                }
+                found
+            })
+            .collect();
+        (found, t.elapsed())
+    };
+    let project_rules = || {
+        let t = Instant::now();
+        let found: Vec<Diagnostic> = settings
+            .rules
+            .par_iter()
+            .flat_map_iter(|rule| {
+                let mut found = Vec::new();
+                timed(rule.meta().code, &mut || {
+                    rule.check_project(ctx, &mut found)
+                });
+                found
+            })
+            .collect();
+        (found, t.elapsed())
+    };
+    let ((mut out, file_time), (from_project, project_time)) =
+        rayon::join(file_rules, project_rules);
+    timings.phase("rules", started);
+    timings.phases.push(("  of which file rules", file_time));
+    timings
+        .phases
+        .push(("  of which project rules", project_time));
     if let Some(per_rule) = per_rule.and_then(|m| m.into_inner().ok()) {
         timings.rules = per_rule
             .into_iter()
