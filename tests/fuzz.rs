@@ -3998,6 +3998,10 @@ enum DockerLong {
     EnvLines,
     HeredocLines,
     RunAndChain,
+    /// Installs from the same file, one RUN each: each looks back for the COPY of it.
+    InstallLines,
+    /// Each stage `FROM` the one before: each starts with the whole history.
+    ChainedStages,
 }
 
 const DOCKER_LONG: &[(DockerLong, usize)] = &[
@@ -4008,6 +4012,9 @@ const DOCKER_LONG: &[(DockerLong, usize)] = &[
     (DockerLong::EnvLines, 30_000),
     (DockerLong::HeredocLines, 100_000),
     (DockerLong::RunAndChain, 30_000),
+    (DockerLong::InstallLines, 20_000),
+    (DockerLong::ChainedStages, 256),
+    (DockerLong::ChainedStages, 3_000),
 ];
 
 fn docker_long(s: &Shape<DockerLong>) -> String {
@@ -4057,6 +4064,23 @@ fn docker_long(s: &Shape<DockerLong>) -> String {
                 d.push_str(&format!("pip install pkg{i}\n"));
             }
             d.push_str("EOF\n");
+        }
+        DockerLong::InstallLines => {
+            for _ in 0..n {
+                d.push_str("RUN pip install -r requirements.txt\n");
+            }
+        }
+        DockerLong::ChainedStages => {
+            for i in 0..n {
+                let from = if i == 0 {
+                    "base".to_string()
+                } else {
+                    format!("s{}", i - 1)
+                };
+                d.push_str(&format!(
+                    "FROM {from} AS s{i}\nCOPY app{i}/ /app/app{i}/\nRUN pip install -r requirements.txt\n"
+                ));
+            }
         }
         DockerLong::RunAndChain => {
             d.push_str("RUN ");

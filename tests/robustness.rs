@@ -607,3 +607,25 @@ fn a_fifo_or_device_given_as_a_path_is_refused() {
         assert!(err.contains("not a directory or a regular file"), "{err}");
     }
 }
+
+#[test]
+fn a_dockerfile_past_the_stage_bound_is_a_note_not_a_hang() {
+    let dir = TempDir::new().unwrap();
+    let mut text = String::from("FROM python:3.12 AS s0\nCOPY requirements.txt .\n");
+    for i in 1..300 {
+        text.push_str(&format!(
+            "FROM s{} AS s{i}\nRUN pip install -r requirements.txt\n",
+            i - 1
+        ));
+    }
+    write(dir.path(), "Dockerfile", &text);
+    write(dir.path(), "requirements.txt", "django\n");
+    let (code, out, err) = run(guardrail().arg("check").arg(dir.path()));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains(
+            "Dockerfile not analysed by the Docker rules: 300 stages, over the 256 analysed"
+        ),
+        "{out}{err}"
+    );
+}

@@ -388,6 +388,11 @@ fn run_rules_timed(
             ));
         }
     }
+    if needs(settings).contains(&Need::Docker) {
+        for (path, why) in project.docker_not_analysed() {
+            notes.push(format!("{path} not analysed by the Docker rules: {why}"));
+        }
+    }
     let kinds: BTreeSet<FileKind> = settings
         .rules
         .iter()

@@ -143,6 +143,21 @@ impl<'a> Project<'a> {
     }
 
     /// The build of the Dockerfile at `path` ([`Need::Docker`]).
+    /// The Dockerfiles whose build was not analysed, with why, in path order.
+    pub fn docker_not_analysed(&self) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> = self
+            .docker
+            .iter()
+            .flatten()
+            .filter_map(|(i, b)| {
+                let why = b.not_analysed.as_deref()?;
+                Some((self.index.files().get(*i)?.path.as_str(), why))
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
     pub fn docker_build(&self, path: &str) -> Option<&DockerBuild> {
         debug_assert!(self.docker.is_some(), "a rule reads Docker without `needs`");
         self.docker.as_ref()?.get(&self.index.position(path)?)

@@ -4,6 +4,7 @@
 //! application's code, or needing a database. A stage built `FROM` another stage of the
 //! file inherits that stage's events first.
 
+use crate::core::limits::MAX_DOCKER_STAGES;
 use crate::core::path::RelPath;
 use crate::core::path::{normalize, strip_dir};
 use crate::core::source::{SourceFile, Span};
@@ -87,6 +88,11 @@ pub struct Event {
     pub kind: EventKind,
     /// WORKDIR in effect.
     pub workdir: String,
+    /// How many events back, in this event's timeline, the nearest earlier event that
+    /// can bring a file into the image is (a COPY, or a command that may create files);
+    /// 0 when there is none. [`coverage`] follows these links instead of looking at every
+    /// event: a thousand `RUN pip install` lines no longer cost each other a scan.
+    pub back: u32,
 }
 
 /// Everything the Docker rules need of one Dockerfile, computed once per file.
@@ -96,6 +102,8 @@ pub struct DockerBuild {
     pub context: Option<Context>,
     /// One timeline per stage, its lineage first.
     pub timelines: Vec<Vec<Event>>,
+    /// Not analysed, and why: no timelines (over [`MAX_DOCKER_STAGES`] stages).
+    pub not_analysed: Option<String>,
 }
 
 /// Analyses a Dockerfile of the index: its context, and its stages' timelines (RUN
@@ -121,8 +129,22 @@ pub fn analyse(
                     || (!n.ends_with(".py") && c.exists(index, &format!("{n}.py"))))
         })
     };
+    if df.stages.len() > MAX_DOCKER_STAGES {
+        return DockerBuild {
+            context,
+            timelines: Vec::new(),
+            not_analysed: Some(format!(
+                "{} stages, over the {MAX_DOCKER_STAGES} analysed",
+                df.stages.len()
+            )),
+        };
+    }
     let timelines = timelines(df, source, &first_party);
-    DockerBuild { context, timelines }
+    DockerBuild {
+        context,
+        timelines,
+        not_analysed: None,
+    }
 }
 
 /// The build context of a Dockerfile.
@@ -292,6 +314,7 @@ pub fn timelines(
                         span: inst.span,
                         kind: EventKind::Workdir(workdir.clone()),
                         workdir: workdir.clone(),
+                        back: 0,
                     });
                 }
                 "ENV" => env.extend(env_pairs(&inst.text())),
@@ -331,6 +354,7 @@ pub fn timelines(
                             brings_environment,
                         }),
                         workdir: workdir.clone(),
+                        back: 0,
                     });
                 }
                 "RUN" => {
@@ -354,6 +378,7 @@ pub fn timelines(
                             span,
                             kind: EventKind::Command { command, actions },
                             workdir: workdir.clone(),
+                            back: 0,
                         });
                     }
                 }
@@ -378,12 +403,34 @@ pub fn timelines(
                 cur = parent;
             }
             chain.reverse();
-            chain
+            let mut timeline: Vec<Event> = chain
                 .iter()
                 .flat_map(|s| own.get(*s).cloned().unwrap_or_default())
-                .collect()
+                .collect();
+            link_back(&mut timeline);
+            timeline
         })
         .collect()
+}
+
+/// Whether an event can bring a file into the image: what [`coverage`] looks at.
+fn brings_files(e: &Event) -> bool {
+    match &e.kind {
+        EventKind::Copy(_) => true,
+        EventKind::Command { command, .. } => may_create_files(command),
+        EventKind::Workdir(_) => false,
+    }
+}
+
+/// Fills each event's [`Event::back`] link, in one pass over the timeline.
+fn link_back(timeline: &mut [Event]) {
+    let mut last: Option<usize> = None;
+    for (i, e) in timeline.iter_mut().enumerate() {
+        e.back = last.map_or(0, |l| u32::try_from(i - l).unwrap_or(0));
+        if brings_files(e) {
+            last = Some(i);
+        }
+    }
 }
 
 type SpanMap = Box<dyn Fn(Span) -> Span>;
@@ -956,7 +1003,16 @@ pub fn coverage(before: &[Event], target: &str, mounts: &[Mount]) -> Coverage {
             };
         }
     }
-    for e in before.iter().rev() {
+    // From the last event, then along the `back` links: only events that can bring a file
+    // are visited. `before` is a run of consecutive events of one timeline, so a link
+    // that leaves it ends the walk.
+    let mut next = before.len().checked_sub(1);
+    while let Some(k) = next {
+        let Some(e) = before.get(k) else { break };
+        next = match e.back {
+            0 => None,
+            back => k.checked_sub(back as usize),
+        };
         let c = match &e.kind {
             EventKind::Copy(c) => c,
             // A command that may have written the file since the last copy (`tar -x`,
@@ -1022,6 +1078,36 @@ mod coverage_tests {
         let src = SourceFile::new(RelPath::new("Dockerfile"), text.to_string());
         let t = timelines(&df, &src, &|_| false);
         coverage(&t[0], target, &[])
+    }
+
+    #[test]
+    fn the_walk_back_skips_commands_that_bring_no_file_and_stays_in_its_slice() {
+        let quiet = "RUN echo hi\n".repeat(1_000);
+        let text = format!("FROM x\nCOPY req.txt /app/\n{quiet}RUN pip install -r /app/req.txt\n");
+        let df = parse(&text);
+        let src = SourceFile::new(RelPath::new("Dockerfile"), text.clone());
+        let t = timelines(&df, &src, &|_| false);
+        let all = &t[0];
+        assert_eq!(all.len(), 1_002);
+        // The last event links straight to the COPY, a thousand events back.
+        assert_eq!(all.last().map(|e| e.back), Some(1_001));
+        assert_eq!(
+            coverage(all, "/app/req.txt", &[]),
+            Coverage::Context("req.txt".into())
+        );
+        // A run of events that starts after the COPY: the link leaves it, nothing copied.
+        assert_eq!(
+            coverage(&all[1..], "/app/req.txt", &[]),
+            Coverage::NotCopied
+        );
+        // A command that may have written the file, between: unknown.
+        let text = format!(
+            "FROM x\nCOPY req.txt /app/\n{quiet}RUN curl -o /app/req.txt https://example.com/r\n{quiet}RUN true\n"
+        );
+        let df = parse(&text);
+        let src = SourceFile::new(RelPath::new("Dockerfile"), text.clone());
+        let t = timelines(&df, &src, &|_| false);
+        assert_eq!(coverage(&t[0], "/app/req.txt", &[]), Coverage::Unknown);
     }
 
     #[test]

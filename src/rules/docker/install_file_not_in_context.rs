@@ -47,8 +47,13 @@ impl Rule for InstallFileNotInContext {
         let Some(analysis) = analyse(ctx) else { return };
         // Whether a copied file exists needs the context; whether it was copied does not.
         let context = analysis.context.as_ref();
-        for timeline in analysis.timelines {
+        for (si, timeline) in analysis.timelines.iter().enumerate() {
             for (i, e) in timeline.iter().enumerate() {
+                // An inherited event is judged in its own stage's timeline, where the
+                // events before it are the same.
+                if e.stage != si {
+                    continue;
+                }
                 let EventKind::Command { command, actions } = &e.kind else {
                     continue;
                 };
