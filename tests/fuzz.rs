@@ -4002,6 +4002,8 @@ enum DockerLong {
     InstallLines,
     /// Each stage `FROM` the one before: each starts with the whole history.
     ChainedStages,
+    /// An ENV before each Django command: each needs the settings module in effect.
+    EnvAndDjango,
 }
 
 const DOCKER_LONG: &[(DockerLong, usize)] = &[
@@ -4015,6 +4017,7 @@ const DOCKER_LONG: &[(DockerLong, usize)] = &[
     (DockerLong::InstallLines, 20_000),
     (DockerLong::ChainedStages, 256),
     (DockerLong::ChainedStages, 3_000),
+    (DockerLong::EnvAndDjango, 10_000),
 ];
 
 fn docker_long(s: &Shape<DockerLong>) -> String {
@@ -4079,6 +4082,14 @@ fn docker_long(s: &Shape<DockerLong>) -> String {
                 };
                 d.push_str(&format!(
                     "FROM {from} AS s{i}\nCOPY app{i}/ /app/app{i}/\nRUN pip install -r requirements.txt\n"
+                ));
+            }
+        }
+        DockerLong::EnvAndDjango => {
+            for i in 0..n {
+                d.push_str(&format!(
+                    "ENV V{i}=x DJANGO_SETTINGS_MODULE=config.settings{}\nRUN python manage.py check\n",
+                    i % 3
                 ));
             }
         }

@@ -88,6 +88,9 @@ pub struct Event {
     pub kind: EventKind,
     /// WORKDIR in effect.
     pub workdir: String,
+    /// `DJANGO_SETTINGS_MODULE` in the image's environment here: the last `ENV` that set
+    /// it in this stage or the stages it is built `FROM`.
+    pub django_settings: Option<String>,
     /// How many events back, in this event's timeline, the nearest earlier event that
     /// can bring a file into the image is (a COPY, or a command that may create files);
     /// 0 when there is none. [`coverage`] follows these links instead of looking at every
@@ -286,16 +289,16 @@ pub fn timelines(
     first_party: &dyn Fn(&str) -> bool,
 ) -> Vec<Vec<Event>> {
     let mut own: Vec<Vec<Event>> = Vec::new();
-    // The WORKDIR and ENV each stage ends with: a stage `FROM` an earlier stage starts
-    // from them (BuildKit: the child image is the parent's image).
-    let mut final_state: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    // The WORKDIR and DJANGO_SETTINGS_MODULE each stage ends with: a stage `FROM` an
+    // earlier stage starts from them (BuildKit: the child image is the parent's image).
+    let mut final_state: Vec<(String, Option<String>)> = Vec::new();
     for (si, stage) in df.stages.iter().enumerate() {
         let mut events = Vec::new();
-        let (mut workdir, mut env) = df
+        let (mut workdir, mut settings) = df
             .stage_named(&stage.base)
             .filter(|p| *p < si)
             .and_then(|p| final_state.get(p).cloned())
-            .unwrap_or_else(|| ("/".to_string(), Vec::new()));
+            .unwrap_or_else(|| ("/".to_string(), None));
         for &ii in &stage.instructions {
             let Some(inst) = df.instructions.get(ii) else {
                 continue;
@@ -314,10 +317,18 @@ pub fn timelines(
                         span: inst.span,
                         kind: EventKind::Workdir(workdir.clone()),
                         workdir: workdir.clone(),
+                        django_settings: settings.clone(),
                         back: 0,
                     });
                 }
-                "ENV" => env.extend(env_pairs(&inst.text())),
+                "ENV" => {
+                    if let Some((_, v)) = env_pairs(&inst.text())
+                        .into_iter()
+                        .rfind(|(k, _)| k == "DJANGO_SETTINGS_MODULE")
+                    {
+                        settings = Some(v);
+                    }
+                }
                 "COPY" | "ADD" => {
                     let Some((sources, dest)) = copy_parts(inst) else {
                         continue;
@@ -354,6 +365,7 @@ pub fn timelines(
                             brings_environment,
                         }),
                         workdir: workdir.clone(),
+                        django_settings: settings.clone(),
                         back: 0,
                     });
                 }
@@ -369,15 +381,14 @@ pub fn timelines(
                         {
                             w.span = map(w.span);
                         }
-                        let mut scope_env = env.clone();
-                        scope_env.extend(command.assigns.iter().cloned());
-                        let actions = classify(&command, &scope_env, first_party);
+                        let actions = classify(&command, first_party);
                         events.push(Event {
                             instruction: ii,
                             stage: si,
                             span,
                             kind: EventKind::Command { command, actions },
                             workdir: workdir.clone(),
+                            django_settings: settings.clone(),
                             back: 0,
                         });
                     }
@@ -386,7 +397,7 @@ pub fn timelines(
             }
         }
         own.push(events);
-        final_state.push((workdir, env));
+        final_state.push((workdir, settings));
     }
     // Lineage: a stage FROM another stage starts with that stage's events.
     (0..df.stages.len())
@@ -524,11 +535,7 @@ fn is_python(program: &str) -> bool {
 }
 
 /// What a command does.
-pub fn classify(
-    cmd: &Command,
-    env: &[(String, String)],
-    first_party: &dyn Fn(&str) -> bool,
-) -> Vec<Action> {
+pub fn classify(cmd: &Command, first_party: &dyn Fn(&str) -> bool) -> Vec<Action> {
     let program = cmd.program();
     let args: Vec<&Word> = cmd.args.iter().collect();
     if is_python(program) {
@@ -597,7 +604,6 @@ pub fn classify(
             _ => return Vec::new(),
         }
     }
-    let _ = env;
     match program {
         "manage.py" => django(&args, "manage.py"),
         "django-admin" | "django-admin.py" => django(&args, "django-admin"),
@@ -1078,6 +1084,23 @@ mod coverage_tests {
         let src = SourceFile::new(RelPath::new("Dockerfile"), text.to_string());
         let t = timelines(&df, &src, &|_| false);
         coverage(&t[0], target, &[])
+    }
+
+    #[test]
+    fn the_settings_module_comes_from_the_stage_and_what_it_is_built_from() {
+        let text = "FROM x AS other\nENV DJANGO_SETTINGS_MODULE=other.settings\n\
+                    FROM x AS base\nENV DJANGO_SETTINGS_MODULE=app.settings\nRUN python manage.py check\n\
+                    FROM base AS final\nRUN python manage.py migrate\n\
+                    FROM x AS plain\nRUN python manage.py check\n";
+        let df = parse(text);
+        let src = SourceFile::new(RelPath::new("Dockerfile"), text.to_string());
+        let t = timelines(&df, &src, &|_| false);
+        let settings_of_last = |si: usize| t[si].last().and_then(|e| e.django_settings.clone());
+        assert_eq!(settings_of_last(1).as_deref(), Some("app.settings"));
+        // Inherited from the stage it is built from.
+        assert_eq!(settings_of_last(2).as_deref(), Some("app.settings"));
+        // An ENV of an unrelated earlier stage is not in this image.
+        assert_eq!(settings_of_last(3), None);
     }
 
     #[test]

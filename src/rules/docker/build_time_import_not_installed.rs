@@ -6,7 +6,7 @@ use crate::index::Index;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::{FileContext, Rule};
 use crate::model::docker::build::{
-    Action, Context, Coverage, Event, EventKind, Install, container_path, coverage, env_pairs,
+    Action, Context, Coverage, Event, EventKind, Install, container_path, coverage,
 };
 use crate::model::docker::imports::Analysis as Imports;
 use crate::model::docker::stages::{brings_environment, installs_deps};
@@ -130,7 +130,7 @@ impl Rule for BuildTimeImportNotInstalled {
                             _ => None,
                         },
                     );
-                let settings = settings_module(ctx, analysis.df, e, command, script.as_deref());
+                let settings = settings_module(ctx, e, command, script.as_deref());
                 let mut imports = Imports::new(ctx.index, context, script.as_deref());
                 let mut root = None;
                 if let Some(s) = &script {
@@ -406,7 +406,6 @@ fn read_requirements(index: &Index, path: &str, out: &mut Vec<String>, depth: us
 /// the Dockerfile before it, or manage.py's `os.environ.setdefault(...)`.
 fn settings_module(
     ctx: &FileContext<'_>,
-    df: &crate::syntax::dockerfile::Dockerfile,
     e: &Event,
     command: &crate::syntax::shell::Command,
     script: Option<&str>,
@@ -429,15 +428,10 @@ fn settings_module(
     {
         return Some((v.clone(), None));
     }
-    let from_env = df
-        .instructions
-        .iter()
-        .take(e.instruction)
-        .filter(|i| i.keyword == "ENV")
-        .flat_map(|i| env_pairs(&i.text()))
-        .rfind(|(k, _)| k == "DJANGO_SETTINGS_MODULE");
-    if let Some((_, v)) = from_env {
-        return Some((v, None));
+    // The image's environment at this command (this stage and the ones it is built
+    // from), recorded by the model as the timeline was made.
+    if let Some(v) = &e.django_settings {
+        return Some((v.clone(), None));
     }
     let script = script?;
     let module = ctx.index.get(script)?.python()?;
