@@ -629,3 +629,29 @@ fn a_dockerfile_past_the_stage_bound_is_a_note_not_a_hang() {
         "{out}{err}"
     );
 }
+
+#[test]
+fn a_dockerignore_past_the_bound_is_reported_not_silently_dropped() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+    );
+    write(dir.path(), "requirements.txt", "django\n");
+    write(dir.path(), ".dockerignore", &"x/**/*.pyc\n".repeat(30_000));
+    write(dir.path(), "small/Dockerfile", "FROM python:3.12\n");
+    write(dir.path(), "small/.dockerignore", "*.pyc\n");
+    let (_, out, err) = run(guardrail()
+        .args(["check", "--format", "json", "--fail-on", "never"])
+        .arg(dir.path()));
+    let found = codes_and_paths(&out);
+    assert!(
+        found.contains(&("GR003".into(), ".dockerignore".into())),
+        "{out}{err}"
+    );
+    assert!(
+        !found.iter().any(|(_, p)| p == "small/.dockerignore"),
+        "{out}"
+    );
+}

@@ -1,6 +1,7 @@
+use crate::core::limits::MAX_IGNORE_FILE;
 use crate::core::severity::Severity;
 use crate::declare_rule;
-use crate::index::{FileFailure, Index};
+use crate::index::{FileFailure, Index, Loaded};
 use crate::input::discover::Discovered;
 use crate::lint::diagnostic::Diagnostic;
 use crate::lint::rule::Rule;
@@ -64,6 +65,29 @@ pub fn diagnostics(index: &Index, discovered: &Discovered) -> Vec<Diagnostic> {
                 "convert it to UTF-8 text, raise `max-file-size`, or exclude it with \
                  `exclude` in guardrail.toml",
             ),
+        );
+    }
+    // A `.dockerignore` past the ignore-file bound was read but is not applied (the walk
+    // reports its own ignore files above; this one is read by the Docker model).
+    for file in index.of_kind(crate::core::kind::FileKind::DockerIgnore) {
+        let Some(Loaded::Text(source)) = file.loaded() else {
+            continue;
+        };
+        if source.text.len() <= MAX_IGNORE_FILE {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                &SkippedFile::META,
+                file.path.clone(),
+                format!("not applied: it is over the {MAX_IGNORE_FILE}-byte bound for ignore files"),
+            )
+            .severity(Severity::Warning)
+            .note(
+                "the Docker rules read the build context as if this file excluded nothing, \
+                 so a file it keeps out of the image may go unreported",
+            )
+            .help("shorten it (a few broad patterns and `!` re-includes), or exclude it with `exclude` in guardrail.toml"),
         );
     }
     for (path, message) in &discovered.errors {
