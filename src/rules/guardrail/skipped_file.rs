@@ -11,8 +11,9 @@ declare_rule! {
     /// Reports a file of a kind some enabled rule checks that guardrail skipped: binary
     /// (a NUL byte in its first 8 KiB), not valid UTF-8, larger than `max-file-size`
     /// (default 5 MiB), or unreadable (a warning, as is a directory the walk could not
-    /// read). Every skipped file is also counted in the summary: nothing is skipped
-    /// silently.
+    /// read). An ignore file (`.gitignore`, `.ignore`, `.dockerignore`) over 256 KiB is
+    /// read but not applied, and reported as a warning. Every skipped file is also
+    /// counted in the summary: nothing is skipped silently.
     ///
     /// ## Why it breaks production
     /// A file guardrail did not read is a file it did not check: a Compose file saved
