@@ -3871,12 +3871,16 @@ enum MwLong {
     ExtendDoubling,
     StarDoubling,
     ImportChain,
+    /// A chain whose base star-imports a `local_settings` that imports it back: every
+    /// module below the cycle used to be evaluated again at each import (2^n).
+    ImportChainOverCycle,
 }
 
 const MW_LONG: &[(MwLong, usize)] = &[
     (MwLong::InsertsAtFront, 10_000),
     (MwLong::StarDoubling, 64),
     (MwLong::ImportChain, 1_000),
+    (MwLong::ImportChainOverCycle, 200),
 ];
 
 fn mw_long(s: &Shape<MwLong>) -> Tree {
@@ -3934,6 +3938,29 @@ fn mw_long(s: &Shape<MwLong>) -> Tree {
                 t.push((
                     format!("config/settings/s{i}.py"),
                     format!("from .s{} import *\nMIDDLEWARE += ['m{i}.M']\n", i - 1),
+                ));
+            }
+            return t;
+        }
+        MwLong::ImportChainOverCycle => {
+            t.push(("config/settings/__init__.py".into(), String::new()));
+            t.push((
+                "config/settings/s0.py".into(),
+                format!(
+                    "{base}try:\n    from .local_settings import *\nexcept ImportError:\n    pass\n"
+                ),
+            ));
+            t.push((
+                "config/settings/local_settings.py".into(),
+                "from .s0 import *\nDEBUG = True\n".into(),
+            ));
+            for i in 1..n {
+                t.push((
+                    format!("config/settings/s{i}.py"),
+                    format!(
+                        "from .s{p} import *\nfrom .s{p} import MIDDLEWARE as BASE_MIDDLEWARE\nMIDDLEWARE = BASE_MIDDLEWARE + ['m{i}.M']\n",
+                        p = i - 1
+                    ),
                 ));
             }
             return t;
