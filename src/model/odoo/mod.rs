@@ -193,6 +193,8 @@ pub struct OdooProject {
     /// computed with the model, every module in parallel: rules ask per module, per model
     /// and per dependent, and reading the files is most of the cost (an XML parse each).
     grants: Vec<access::Grants>,
+    /// Module name -> the modules that list it in `depends` (positions in `modules`).
+    direct_dependents: HashMap<String, Vec<usize>>,
 }
 
 impl OdooProject {
@@ -336,6 +338,15 @@ impl OdooProject {
                 }
             }
         }
+        for (i, m) in project.modules.iter().enumerate() {
+            for d in &m.depends {
+                project
+                    .direct_dependents
+                    .entry(d.clone())
+                    .or_default()
+                    .push(i);
+            }
+        }
         project.grants = project
             .modules
             .par_iter()
@@ -386,15 +397,18 @@ impl OdooProject {
         self.by_name.get(name).and_then(|i| self.modules.get(*i))
     }
 
-    /// Modules of the repository that depend on `name`, directly or not.
+    /// Modules of the repository that depend on `name`, directly or not: a walk of the
+    /// reverse `depends` map, each module once (not a scan of every module per step).
     pub fn dependents_of(&self, name: &str) -> Vec<&OdooModule> {
         let mut out = Vec::new();
         let mut seen = BTreeSet::new();
-        let mut stack = vec![name.to_string()];
+        let mut stack = vec![name];
         while let Some(n) = stack.pop() {
-            for m in &self.modules {
-                if m.depends.contains(&n) && seen.insert(m.name.clone()) {
-                    stack.push(m.name.clone());
+            for &i in self.direct_dependents.get(n).into_iter().flatten() {
+                if let Some(m) = self.modules.get(i)
+                    && seen.insert(m.name.as_str())
+                {
+                    stack.push(m.name.as_str());
                     out.push(m);
                 }
             }
