@@ -126,10 +126,16 @@ pub struct Dependency<'s, 'a> {
 }
 
 pub fn dependencies<'s, 'a>(all: &'s [Service<'a>]) -> Vec<Dependency<'s, 'a>> {
+    // Service name -> its first definition: one lookup per `depends_on` entry, not a
+    // scan of every service (10,000 services each waiting on 20 others took seconds).
+    let mut by_name: rustc_hash::FxHashMap<&str, &'s Service<'a>> = Default::default();
+    for s in all {
+        by_name.entry(s.name.as_str()).or_insert(s);
+    }
     let mut out = Vec::new();
     for from in all {
         for (name, condition, span) in from.depends_on() {
-            if let Some(to) = all.iter().find(|t| t.name == name) {
+            if let Some(&to) = by_name.get(name.as_str()) {
                 out.push(Dependency {
                     from,
                     to,
