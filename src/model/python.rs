@@ -62,6 +62,71 @@ pub fn resolve_in_roots<'r>(
         .find_map(|root| existing(index, &join(root, &stem)))
 }
 
+/// Many roots to resolve dotted modules in, in order (the folders holding a `manage.py`
+/// of a monorepo). The answer is [`resolve_in_roots`]'s: the module's files in the first
+/// root that holds one. Only the roots that do hold one are looked at, found from the
+/// files named like the module's last part, not by trying each root in turn (2,000
+/// services naming settings that resolve nowhere took seconds).
+pub struct Roots<'i> {
+    order: Vec<&'i str>,
+    position: rustc_hash::FxHashMap<&'i str, usize>,
+    /// A module's last name -> the files that are such a module (`.../c.py`,
+    /// `.../c/__init__.py`).
+    by_name: rustc_hash::FxHashMap<&'i str, Vec<&'i str>>,
+}
+
+impl<'i> Roots<'i> {
+    pub fn new(index: &'i Index, order: Vec<&'i str>) -> Self {
+        let mut position = rustc_hash::FxHashMap::default();
+        for (i, r) in order.iter().enumerate() {
+            position.entry(*r).or_insert(i);
+        }
+        let mut by_name: rustc_hash::FxHashMap<&'i str, Vec<&'i str>> = Default::default();
+        if !order.is_empty() {
+            for f in index.files() {
+                let path = f.path.as_str();
+                let name = match path.strip_suffix("/__init__.py") {
+                    Some(package) => package.rsplit('/').next(),
+                    None => path
+                        .strip_suffix(".py")
+                        .map(|m| m.rsplit('/').next().unwrap_or(m)),
+                };
+                if let Some(name) = name {
+                    by_name.entry(name).or_default().push(path);
+                }
+            }
+        }
+        Self {
+            order,
+            position,
+            by_name,
+        }
+    }
+
+    /// The file `dotted` names in the first root holding it.
+    pub fn resolve(&self, index: &Index, dotted: &str) -> Option<String> {
+        let stem = dotted.replace('.', "/");
+        let last = dotted.rsplit('.').next().unwrap_or(dotted);
+        let [as_file, as_package] = module_files(&stem);
+        let first = self
+            .by_name
+            .get(last)?
+            .iter()
+            .filter_map(|path| {
+                let root = path
+                    .strip_suffix(as_file.as_str())
+                    .or_else(|| path.strip_suffix(as_package.as_str()))?;
+                let root = match root {
+                    "" => "",
+                    r => r.strip_suffix('/')?,
+                };
+                self.position.get(root).copied()
+            })
+            .min()?;
+        existing(index, &join(self.order.get(first)?, &stem))
+    }
+}
+
 /// The file an import written in `from_file` names, if it is in the tree: relative from
 /// the file's package, absolute from the file's ancestor folders.
 pub fn resolve_import(
@@ -80,6 +145,46 @@ pub fn resolve_import(
 mod tests {
     use super::*;
     use crate::index::test_index;
+
+    #[test]
+    fn many_roots_answer_as_trying_each_root_in_turn() {
+        let (_d, idx) = test_index(&[
+            ("a/manage.py", ""),
+            ("b/manage.py", ""),
+            ("c/manage.py", ""),
+            ("b/conf/settings.py", ""),
+            ("c/conf/settings.py", ""),
+            ("c/conf/__init__.py", ""),
+            ("a/pkg/__init__.py", ""),
+            ("c/pkg.py", ""),
+            ("xb/conf/settings.py", ""),
+            ("conf/other.py", ""),
+        ]);
+        let order = vec!["a", "b", "c", ""];
+        let roots = Roots::new(&idx, order.clone());
+        for dotted in [
+            "conf.settings",
+            "conf",
+            "pkg",
+            "conf.other",
+            "missing.settings",
+            "settings",
+        ] {
+            assert_eq!(
+                roots.resolve(&idx, dotted),
+                resolve_in_roots(&idx, dotted, order.iter().copied()),
+                "{dotted}"
+            );
+        }
+        assert_eq!(
+            roots.resolve(&idx, "conf.settings").as_deref(),
+            Some("b/conf/settings.py")
+        );
+        assert_eq!(
+            roots.resolve(&idx, "pkg").as_deref(),
+            Some("a/pkg/__init__.py")
+        );
+    }
 
     #[test]
     fn relative_stems_climb_packages() {

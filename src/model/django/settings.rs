@@ -291,6 +291,7 @@ pub fn referenced_modules(index: &Index) -> BTreeSet<String> {
         .filter(|f| f.path.file_name() == "manage.py")
         .map(|f| f.path.parent())
         .collect();
+    let manage_roots = crate::model::python::Roots::new(index, manage_dirs);
     let mut out = BTreeSet::new();
     for f in index.files() {
         let names = match f.kind {
@@ -307,8 +308,9 @@ pub fn referenced_modules(index: &Index) -> BTreeSet<String> {
         }
         let Some(source) = f.source() else { continue };
         for dotted in settings_references(&source.text) {
-            let roots = ancestors(f.path.parent()).chain(manage_dirs.iter().copied());
-            if let Some(file) = resolve_in_roots(index, &dotted, roots) {
+            let found = resolve_in_roots(index, &dotted, ancestors(f.path.parent()))
+                .or_else(|| manage_roots.resolve(index, &dotted));
+            if let Some(file) = found {
                 out.insert(file);
             }
         }
