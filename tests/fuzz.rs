@@ -4345,6 +4345,12 @@ enum ProjectLong {
     ComposeServices,
     GitignorePatterns,
     RequirementLines,
+    /// Each service waits on the 20 defined before it.
+    ComposeDenseDeps,
+    /// Services of a monorepo, each naming a settings module that resolves nowhere.
+    SettingsReferences,
+    /// One module's models without access, and many modules depending on it.
+    OdooDependents,
 }
 
 const PROJECT_LONG: &[(ProjectLong, usize)] = &[
@@ -4353,6 +4359,9 @@ const PROJECT_LONG: &[(ProjectLong, usize)] = &[
     (ProjectLong::ManyApps, 500),
     (ProjectLong::XmlRecords, 30_000),
     (ProjectLong::RequirementLines, 30_000),
+    (ProjectLong::ComposeDenseDeps, 2_000),
+    (ProjectLong::SettingsReferences, 2_000),
+    (ProjectLong::OdooDependents, 300),
 ];
 
 fn project_long(s: &Shape<ProjectLong>) -> Tree {
@@ -4447,6 +4456,55 @@ fn project_long(s: &Shape<ProjectLong>) -> Tree {
                 "addon/security/a.xml".into(),
                 format!("<odoo>\n{recs}</odoo>\n"),
             ));
+        }
+        ProjectLong::ComposeDenseDeps => {
+            let svcs: String = (0..n)
+                .map(|i| {
+                    let deps: String = (i.saturating_sub(20)..i)
+                        .map(|j| format!("      - s{j}\n"))
+                        .collect();
+                    let deps = if deps.is_empty() {
+                        String::new()
+                    } else {
+                        format!("    depends_on:\n{deps}")
+                    };
+                    format!("  s{i}:\n    image: app\n{deps}")
+                })
+                .collect();
+            t.push(("docker-compose.yml".into(), format!("services:\n{svcs}")));
+        }
+        ProjectLong::SettingsReferences => {
+            for i in 0..n {
+                t.push((
+                    format!("svc{i}/manage.py"),
+                    format!("import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'svc{i}conf.settings.production')\n"),
+                ));
+            }
+        }
+        ProjectLong::OdooDependents => {
+            let classes: String = (0..n)
+                .map(|i| format!("class M{i}(models.Model):\n    _name = 'core.m{i}'\n    name = fields.Char()\n"))
+                .collect();
+            t.push((
+                "core/__manifest__.py".into(),
+                "{'name': 'core', 'data': ['security/ir.model.access.csv']}\n".into(),
+            ));
+            t.push(("core/__init__.py".into(), "from . import models\n".into()));
+            t.push((
+                "core/models.py".into(),
+                format!("from odoo import fields, models\n{classes}"),
+            ));
+            t.push((
+                "core/security/ir.model.access.csv".into(),
+                "id,name,model_id:id,group_id:id,perm_read,perm_write,perm_create,perm_unlink\n"
+                    .into(),
+            ));
+            for i in 0..n {
+                t.push((
+                    format!("dep{i}/__manifest__.py"),
+                    "{'name': 'dep', 'depends': ['core'], 'data': []}\n".into(),
+                ));
+            }
         }
         ProjectLong::ComposeServices => {
             let svcs: String = (0..n).map(|i| format!("  s{i}:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: postgres\n    depends_on:\n      s{}:\n        condition: service_healthy\n", (i + 1) % n)).collect();
