@@ -27,6 +27,13 @@ pub enum ChangeKind {
     },
 }
 
+impl ChangeKind {
+    /// Whether the path is new at its place: added, or renamed there.
+    pub fn adds(&self) -> bool {
+        matches!(self, ChangeKind::Added | ChangeKind::Renamed { .. })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
     /// The current path; for `Deleted`, the path the file had.
@@ -64,9 +71,19 @@ pub trait ChangeSet: Send + Sync + Debug {
     }
 
     fn was_added(&self, path: &RelPath) -> bool {
-        self.changes().iter().any(|c| {
-            &c.path == path && matches!(c.kind, ChangeKind::Added | ChangeKind::Renamed { .. })
-        })
+        self.changes()
+            .iter()
+            .any(|c| &c.path == path && c.kind.adds())
+    }
+
+    /// Every path the change added (or renamed into place): for many questions, one set
+    /// instead of a scan per [`ChangeSet::was_added`].
+    fn added_paths(&self) -> std::collections::BTreeSet<&RelPath> {
+        self.changes()
+            .iter()
+            .filter(|c| c.kind.adds())
+            .map(|c| &c.path)
+            .collect()
     }
 }
 

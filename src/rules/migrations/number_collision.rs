@@ -48,6 +48,8 @@ declare_rule! {
 impl Rule for NumberCollision {
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(changes) = ctx.changes else { return };
+        // What the change added (or renamed into place), once: not a scan per pair.
+        let added = changes.added_paths();
         let project = ctx.project.django();
         for (ai, app) in project.apps.iter().enumerate() {
             if app.migrations.len() < 2 {
@@ -72,21 +74,22 @@ impl Rule for NumberCollision {
             for (number, nodes) in by_number {
                 for (i, &a) in nodes.iter().enumerate() {
                     for &b in nodes.iter().skip(i + 1) {
-                        if graph.is_ancestor(a, b) || graph.is_ancestor(b, a) {
-                            continue;
-                        }
                         let (Some(ma), Some(mb)) =
                             (project.migrations.get(a), project.migrations.get(b))
                         else {
                             continue;
                         };
-                        // Report on the side the change adds; skip pairs it does not touch.
+                        // Report on the side the change adds; skip pairs it does not touch,
+                        // before asking the graph (a search each).
                         let (ma, mb, a, b) =
-                            match (changes.was_added(&ma.path), changes.was_added(&mb.path)) {
+                            match (added.contains(&ma.path), added.contains(&mb.path)) {
                                 (_, true) => (ma, mb, a, b),
                                 (true, false) => (mb, ma, b, a),
                                 (false, false) => continue,
                             };
+                        if graph.is_ancestor(a, b) || graph.is_ancestor(b, a) {
+                            continue;
+                        }
                         let (Some(fa), Some(fb)) =
                             (project.facts(ctx.index, a), project.facts(ctx.index, b))
                         else {
