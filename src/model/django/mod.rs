@@ -487,22 +487,31 @@ impl DjangoProject {
             .unwrap_or_else(|| name.to_string())
     }
 
-    /// How many migrations depend on app `label` (by name, `__first__`, or a swappable
-    /// setting whose literal value is in that app).
-    pub fn depend_on_app(&self, index: &Index, label: &str) -> usize {
-        (0..self.migrations.len())
-            .filter_map(|i| self.facts(index, i))
-            .filter(|f| {
-                f.dependencies.iter().any(|d| match &d.target {
-                    DepTarget::Node { app, .. } => app == label,
+    /// How many migrations depend on each app label (by name, `__first__`, or a
+    /// swappable setting whose literal value is in that app), in one pass over the
+    /// migrations (not one per app asked about).
+    pub fn depend_on_apps<'s>(&'s self, index: &'s Index) -> HashMap<&'s str, usize> {
+        let mut out: HashMap<&str, usize> = HashMap::default();
+        for f in (0..self.migrations.len()).filter_map(|i| self.facts(index, i)) {
+            let labels: BTreeSet<&str> = f
+                .dependencies
+                .iter()
+                .filter_map(|d| match &d.target {
+                    DepTarget::Node { app, .. } => Some(app.as_str()),
                     DepTarget::Swappable { setting } => self
                         .swappable
                         .get(setting)
-                        .is_some_and(|apps| apps.len() == 1 && apps.contains(label)),
-                    DepTarget::Unknown => false,
+                        .filter(|apps| apps.len() == 1)
+                        .and_then(|apps| apps.iter().next())
+                        .map(String::as_str),
+                    DepTarget::Unknown => None,
                 })
-            })
-            .count()
+                .collect();
+            for label in labels {
+                *out.entry(label).or_default() += 1;
+            }
+        }
+        out
     }
 
     /// The in-repo migrations that name (label, name) in their dependencies or

@@ -168,10 +168,20 @@ impl OdooModule {
         }) else {
             return false;
         };
+        self.loaded_entries().any(|e| e == rel)
+    }
+
+    /// What the manifest loads (`assets` aside), relative to the module's folder: for
+    /// many files at once, a set instead of [`OdooModule::loads`] per file.
+    pub fn loaded_files(&self) -> BTreeSet<&str> {
+        self.loaded_entries().collect()
+    }
+
+    fn loaded_entries(&self) -> impl Iterator<Item = &str> {
         self.entries
             .iter()
             .filter(|e| e.key != "assets")
-            .any(|e| e.value.trim_start_matches("./") == rel)
+            .map(|e| e.value.trim_start_matches("./"))
     }
 }
 

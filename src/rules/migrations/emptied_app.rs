@@ -43,11 +43,17 @@ declare_rule! {
 impl Rule for EmptiedApp {
     fn check_project(&self, ctx: &ProjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let project = ctx.project.django();
+        let mut depend_on: Option<_> = None;
         for app in &project.apps {
             if app.migrations_disabled || app.models.is_empty() || !app.migrations.is_empty() {
                 continue;
             }
-            let dependents = project.depend_on_app(ctx.index, &app.label);
+            // Counted for every app at once, the first time an app needs it.
+            let dependents = depend_on
+                .get_or_insert_with(|| project.depend_on_apps(ctx.index))
+                .get(app.label.as_str())
+                .copied()
+                .unwrap_or(0);
             let what = if app.has_migrations_package {
                 format!(
                     "its migrations package `{}/` holds only `__init__.py`",

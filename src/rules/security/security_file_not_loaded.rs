@@ -43,6 +43,7 @@ impl Rule for SecurityFileNotLoaded {
                 continue;
             }
             let prefix = format!("{}security/", module.prefix());
+            let loaded = module.loaded_files();
             for f in ctx.index.files_under(&prefix) {
                 let p = f.path.as_str();
                 let Some(rel) = p.strip_prefix(&prefix) else {
@@ -51,7 +52,9 @@ impl Rule for SecurityFileNotLoaded {
                 if rel.contains('/') || !(p.ends_with(".xml") || p.ends_with(".csv")) {
                     continue;
                 }
-                if f.path.file_name() == "ir.model.access.csv" || module.loads(p) {
+                if f.path.file_name() == "ir.model.access.csv"
+                    || loaded.contains(format!("security/{rel}").as_str())
+                {
                     continue;
                 }
                 out.push(
