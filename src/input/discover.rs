@@ -166,30 +166,26 @@ pub struct Listed {
 /// the list names is tracked, so it is in the commit whatever `.gitignore` says.
 pub fn from_listing(root: &Path, excludes: &[String], listed: Vec<Listed>) -> Discovered {
     let abs_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let overrides = (!excludes.is_empty())
-        .then(|| {
-            let mut ob = OverrideBuilder::new(&abs_root);
-            for pattern in excludes {
-                // Patterns were validated when the configuration was resolved.
-                let _ = ob.add(&format!("!{pattern}"));
-            }
-            ob.build().ok()
-        })
-        .flatten();
+    let overrides = exclude_overrides(&abs_root, excludes);
     // Each folder decided once, not once per file below it.
     let mut folders: FxHashMap<String, bool> = FxHashMap::default();
     let mut excluded = |path: &str| -> bool {
         let mut end = 0;
         while let Some(slash) = path.get(end..).and_then(|rest| rest.find('/')) {
             let dir = path.get(..end + slash).unwrap_or_default();
-            let out = *folders.entry(dir.to_string()).or_insert_with(|| {
-                let name = dir.rsplit('/').next().unwrap_or(dir);
-                name == CACHE_DIR
-                    || VCS_DIRS.contains(&name)
-                    || overrides
-                        .as_ref()
-                        .is_some_and(|o| o.matched(Path::new(dir), true).is_ignore())
-            });
+            let out = match folders.get(dir) {
+                Some(out) => *out,
+                None => {
+                    let name = dir.rsplit('/').next().unwrap_or(dir);
+                    let out = name == CACHE_DIR
+                        || VCS_DIRS.contains(&name)
+                        || overrides
+                            .as_ref()
+                            .is_some_and(|o| o.matched(Path::new(dir), true).is_ignore());
+                    folders.insert(dir.to_string(), out);
+                    out
+                }
+            };
             if out {
                 return true;
             }
@@ -221,8 +217,21 @@ pub fn from_listing(root: &Path, excludes: &[String], listed: Vec<Listed>) -> Di
         out.files.push((rel, exact));
     }
     out.files.sort_by(|a, b| a.0.cmp(&b.0));
-    out.files.dedup_by(|a, b| a.0 == b.0);
     out
+}
+
+/// The configuration's `exclude` globs as the walk's overrides (each pattern an ignore),
+/// relative to `abs_root`; `None` when there are none.
+fn exclude_overrides(abs_root: &Path, excludes: &[String]) -> Option<ignore::overrides::Override> {
+    if excludes.is_empty() {
+        return None;
+    }
+    let mut ob = OverrideBuilder::new(abs_root);
+    for pattern in excludes {
+        // Patterns were validated when the configuration was resolved.
+        let _ = ob.add(&format!("!{pattern}"));
+    }
+    ob.build().ok()
 }
 
 enum Found {
@@ -288,15 +297,8 @@ pub fn discover(root: &Path, excludes: &[String], threads: usize) -> Discovered 
         .follow_links(false)
         .threads(threads)
         .filter_entry(filter);
-    if !excludes.is_empty() {
-        let mut ob = OverrideBuilder::new(&abs_root);
-        for pattern in excludes {
-            // Patterns were validated when the configuration was resolved.
-            let _ = ob.add(&format!("!{pattern}"));
-        }
-        if let Ok(overrides) = ob.build() {
-            builder.overrides(overrides);
-        }
+    if let Some(overrides) = exclude_overrides(&abs_root, excludes) {
+        builder.overrides(overrides);
     }
 
     let (tx, rx) = mpsc::channel::<Found>();

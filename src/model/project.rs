@@ -1,8 +1,10 @@
 //! The project: the index and the models built from it, once per run.
 //!
 //! Threading model (the one place it is decided): models are built *before* any rule
-//! runs, by [`Project::build`] on the caller's thread, for the models the enabled rules
-//! declare they need. A model's build may parse files in parallel; rules then run in
+//! runs, by [`Project::build`], for the models the enabled rules declare they need. The
+//! models are built side by side and a model's build may parse files in parallel; no
+//! initialiser of a file's parsed form runs rayon work, so a thread waiting on a form
+//! another build is parsing never waits on itself. Rules then run in
 //! parallel over a `Project` that no longer changes, so no rule ever waits on a lock that
 //! another rayon task holds (the deadlock of lazily built models: a thread that builds a
 //! model inside a rayon task, joins parallel work, steals a task that waits for the same
@@ -84,12 +86,10 @@ fn docker_builds(index: &Index) -> FxHashMap<usize, DockerBuild> {
 }
 
 impl<'a> Project<'a> {
-    /// Builds the models in `needs` (in dependency order; each at most once).
+    /// Builds the models in `needs`, each at most once, side by side.
     pub fn build(index: &'a Index, options: &'a Options, needs: &[Need]) -> Self {
         let has = |n: Need| needs.contains(&n);
-        // The models are independent of each other: built side by side (each may parse
-        // in parallel too). No initialiser of a file's form runs rayon work, so a thread
-        // that waits on a form another build is parsing never waits on itself.
+        // The models are independent of each other (see the threading model above).
         let ((django, settings), (odoo, docker)) = rayon::join(
             || {
                 rayon::join(
@@ -142,7 +142,6 @@ impl<'a> Project<'a> {
             .unwrap_or_else(|| EMPTY.get_or_init(OdooProject::default))
     }
 
-    /// The build of the Dockerfile at `path` ([`Need::Docker`]).
     /// The Dockerfiles whose build was not analysed, with why, in path order.
     pub fn docker_not_analysed(&self) -> Vec<(&str, &str)> {
         let mut out: Vec<(&str, &str)> = self
@@ -158,6 +157,7 @@ impl<'a> Project<'a> {
         out
     }
 
+    /// The build of the Dockerfile at `path` ([`Need::Docker`]).
     pub fn docker_build(&self, path: &str) -> Option<&DockerBuild> {
         debug_assert!(self.docker.is_some(), "a rule reads Docker without `needs`");
         self.docker.as_ref()?.get(&self.index.position(path)?)

@@ -402,8 +402,9 @@ fn read_requirements(index: &Index, path: &str, out: &mut Vec<String>, depth: us
     Some(())
 }
 
-/// DJANGO_SETTINGS_MODULE for a command: `--settings`, its own assignment, an `ENV` of
-/// the Dockerfile before it, or manage.py's `os.environ.setdefault(...)`.
+/// DJANGO_SETTINGS_MODULE for a command: `--settings`, its own assignment, the image's
+/// environment (an `ENV` of its stage or the stages it is built from), or manage.py's
+/// `os.environ.setdefault(...)`.
 fn settings_module(
     ctx: &FileContext<'_>,
     e: &Event,
